@@ -1,0 +1,59 @@
+// Package events parses the webhook deliveries of Daily (daily.co) into typed
+// Go values.
+//
+// A service hands [Parse] the raw body of a delivery and type-switches on the
+// [Event] it gets back:
+//
+//	ev, err := events.Parse(body)
+//	if err != nil {
+//		return err
+//	}
+//	switch e := ev.(type) {
+//	case *events.ParticipantJoined:
+//		fmt.Println(e.Payload.UserName, "joined", e.Payload.Room)
+//	case *events.Unknown:
+//		// A type this package does not know yet: never an error.
+//	}
+//
+// # Nothing is lost
+//
+// Every event keeps the delivery's bytes ([Envelope.Raw]) and its envelope
+// ([Event] Meta). json.Marshal of a parsed event gives back the delivery:
+// the same fields, values and JSON types. Values that Daily sends in more
+// than one form remember the form: a [Time] sent as a string stays a string,
+// a [Grant] sent as true stays true, and null stays null.
+//
+// # Decoding rules
+//
+// Parse decodes with encoding/json and inherits its rules: object keys
+// match struct fields case-insensitively, unknown fields are ignored (and
+// kept in the raw bytes), and when a key appears twice the last value wins.
+// The one exception is the envelope's "type": a delivery that gives two
+// different types is refused with [ErrInvalidType] rather than decoded as
+// either. Times and durations accept a JSON number, whole or fractional, a
+// string holding a number, or null; permissions accept a boolean or a list.
+// A value of the wrong JSON kind is an error wrapping [ErrInvalidField] that
+// names the field.
+//
+// # Version policy
+//
+// Every event type knows the schema version it was written for
+// ([Type.SchemaVersion]). A delivery of the same major version, a newer minor
+// or patch included, is decoded, and [Envelope.Newer] reports that Daily has
+// added to it. Another major version is a *[VersionError] wrapping
+// [ErrUnsupportedVersion]; a missing or invalid version is one wrapping
+// [ErrMissingVersion] or [ErrInvalidVersion]. [Parser.AnyVersion] decodes any
+// version on a best-effort basis. The policy is not an exact match on
+// purpose: Stripe's strict API-version check broke its users' webhook
+// endpoints whenever their account was upgraded, and Daily switches a
+// webhook off after three failed deliveries. Unknown types skip the policy.
+//
+// # Errors
+//
+// Errors from this package start with "events: " and wrap a sentinel that
+// [errors.Is] can test: [ErrInvalidJSON], [ErrNotObject],
+// [ErrVerificationRequest], [ErrMissingType], [ErrInvalidType],
+// [ErrInvalidPayload], [ErrInvalidField], or, through a *[VersionError],
+// [ErrMissingVersion], [ErrInvalidVersion] and [ErrUnsupportedVersion].
+// Nothing in this package panics on any input.
+package events

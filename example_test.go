@@ -1,0 +1,146 @@
+package events_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/dailywebhooks/events"
+)
+
+func ExampleParse() {
+	body := []byte(`{
+		"version": "1.0.0",
+		"type": "participant.joined",
+		"id": "ptcpt-join-6497c79b-1708972279961",
+		"payload": {
+			"room": "test",
+			"user_name": "testuser",
+			"session_id": "0c0d2dda-f21d-4cf9-ab56-86bf3c407ffa",
+			"joined_at": 1708972279.96,
+			"will_eject_at": null,
+			"owner": false,
+			"permissions": {"hasPresence": true, "canSend": true, "canReceive": {"base": true}, "canAdmin": false}
+		},
+		"event_ts": 1708972279.961
+	}`)
+	ev, err := events.Parse(body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	switch e := ev.(type) {
+	case *events.ParticipantJoined:
+		p := e.Payload
+		fmt.Println(p.UserName, "joined", p.Room, "at", p.JoinedAt.Time().Format("15:04:05.00"))
+		fmt.Println("ejected:", p.WillEjectAt.Valid())
+		fmt.Println("may share screen:", p.Permissions.CanSend.Allows(events.MediaScreenVideo))
+	case *events.Unknown:
+		fmt.Println("new event type", e.Type)
+	}
+	// Output:
+	// testuser joined test at 18:31:19.96
+	// ejected: false
+	// may share screen: true
+}
+
+func ExampleParse_unknownType() {
+	body := []byte(`{"version":"1.0.0","type":"hologram.started","id":"h1","payload":{"depth":3},"event_ts":1800000000}`)
+	ev, err := events.Parse(body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	u := ev.(*events.Unknown)
+	fmt.Println(u.Type, u.ID, string(u.Payload))
+	// Output:
+	// hologram.started h1 {"depth":3}
+}
+
+func ExampleParse_errors() {
+	for _, body := range []string{
+		`{"version":"1.0.0","type":"participant.joined","payload":{"permissions":{"canSend":1}}}`,
+		`{"version":"2.0.0","type":"participant.joined","payload":{}}`,
+		`{"test":"test"}`,
+		`{"version":"1.0.0","type":"participant.joined","payload":`,
+	} {
+		_, err := events.Parse([]byte(body))
+		var ve *events.VersionError
+		switch {
+		case errors.As(err, &ve):
+			fmt.Println("version", ve.Got, "not supported; known:", ve.Supported)
+		case errors.Is(err, events.ErrVerificationRequest):
+			fmt.Println("verification request: answer 200")
+		case errors.Is(err, events.ErrInvalidField):
+			fmt.Println("bad field")
+		case errors.Is(err, events.ErrInvalidJSON):
+			fmt.Println("not JSON")
+		}
+	}
+	// Output:
+	// bad field
+	// version 2.0.0 not supported; known: 1.0.0
+	// verification request: answer 200
+	// not JSON
+}
+
+func ExampleEnvelope_Newer() {
+	body := []byte(`{"version":"1.2.0","type":"meeting.started","id":"m1","payload":{"room":"r","new":1}}`)
+	ev, _ := events.Parse(body)
+	env := ev.Meta()
+	fmt.Println(env.Version, env.SchemaVersion(), env.Newer())
+	// Output:
+	// 1.2.0 1.0.0 true
+}
+
+func ExampleRoomName() {
+	ev, _ := events.Parse([]byte(`{"version":"1.0.0","type":"meeting.started","payload":{"room":"standup"}}`))
+	fmt.Println(events.RoomName(ev))
+	// Output:
+	// standup
+}
+
+// The canSend and canAdmin permissions arrive as a boolean or as a list;
+// Allows answers for both.
+func ExampleGrant_Allows_bool() {
+	var p events.Permissions
+	_ = json.Unmarshal([]byte(`{"canSend": true, "canAdmin": false}`), &p)
+	fmt.Println(p.CanSend.Allows(events.MediaScreenVideo), p.CanAdmin.Allows(events.AdminTranscription))
+	// Output:
+	// true false
+}
+
+func ExampleGrant_Allows_list() {
+	var p events.Permissions
+	_ = json.Unmarshal([]byte(`{"canSend": ["video", "audio"], "canAdmin": ["transcription"]}`), &p)
+	fmt.Println(p.CanSend.Allows(events.MediaScreenVideo), p.CanSend.Allows(events.MediaAudio))
+	fmt.Println(p.CanAdmin.Allows(events.AdminTranscription), p.CanAdmin.Allows(events.AdminParticipants))
+	out, _ := json.Marshal(p.CanSend)
+	fmt.Println(string(out))
+	// Output:
+	// false true
+	// true false
+	// ["video","audio"]
+}
+
+func ExampleCanReceive_Allows() {
+	var c events.CanReceive
+	_ = json.Unmarshal([]byte(`{"base": true, "byUserId": {"muted": {"audio": false}}}`), &c)
+	fmt.Println(c.Allows("anyone", "", events.MediaAudio), c.Allows("muted", "", events.MediaAudio), c.Allows("muted", "", events.MediaVideo))
+	// Output:
+	// true false true
+}
+
+func ExampleTime() {
+	var v struct {
+		At    events.Time `json:"at"`
+		Eject events.Time `json:"eject"`
+	}
+	_ = json.Unmarshal([]byte(`{"at": "1728036610", "eject": null}`), &v)
+	fmt.Println(v.At.Time().Unix(), v.At.Quoted(), v.Eject.Valid())
+	out, _ := json.Marshal(v)
+	fmt.Println(string(out))
+	// Output:
+	// 1728036610 true false
+	// {"at":"1728036610","eject":null}
+}

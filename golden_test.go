@@ -1,0 +1,188 @@
+package events_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dailywebhooks/events"
+	"github.com/google/go-cmp/cmp"
+)
+
+// goldenFiles returns every golden delivery: one per type in testdata and
+// the variants in testdata/variants.
+func goldenFiles(t testing.TB) []string {
+	t.Helper()
+	var files []string
+	for _, pattern := range []string{"testdata/*.json", "testdata/variants/*.json"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatal("no golden files")
+	}
+	return files
+}
+
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// jsonValue decodes b into generic JSON values, numbers kept as text, so
+// that two documents compare by fields, values and JSON types, not by key
+// order or whitespace.
+func jsonValue(t testing.TB, b []byte) any {
+	t.Helper()
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return v
+}
+
+// testJSONRoundTrip checks that json.Marshal(v) gives back want: the same
+// fields, values and JSON types, numbers compared by their text.
+func testJSONRoundTrip(t *testing.T, v any, want []byte) {
+	t.Helper()
+	got, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("json.Marshal(%T) error: %v", v, err)
+	}
+	if diff := cmp.Diff(jsonValue(t, want), jsonValue(t, got)); diff != "" {
+		t.Errorf("json.Marshal(%T) mismatch (-want +got):\n%s", v, diff)
+	}
+}
+
+func TestGoldenRoundTrip(t *testing.T) {
+	for _, name := range goldenFiles(t) {
+		t.Run(name, func(t *testing.T) {
+			raw := readFile(t, name)
+			ev, err := events.Parse(raw)
+			if err != nil {
+				t.Fatalf("Parse(%s) error: %v", name, err)
+			}
+			testJSONRoundTrip(t, ev, raw)
+			if got := string(ev.Raw()); got != string(raw) {
+				t.Errorf("Raw() = %q, want the delivery", got)
+			}
+		})
+	}
+}
+
+// TestGoldenTypedFields checks that the typed fields alone hold every value
+// of each golden delivery: the payload struct marshals to the delivery's
+// payload, except for keys whose value is empty ("", false, 0), which the
+// structs leave out, and keys this package does not model, which the
+// variants mark with "from_the_future".
+func TestGoldenTypedFields(t *testing.T) {
+	for _, name := range goldenFiles(t) {
+		t.Run(name, func(t *testing.T) {
+			raw := readFile(t, name)
+			ev, err := events.Parse(raw)
+			if err != nil {
+				t.Fatalf("Parse(%s) error: %v", name, err)
+			}
+			var doc map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			payload := reflect.ValueOf(ev).Elem().FieldByName("Payload").Interface()
+			if _, ok := ev.(*events.Unknown); ok {
+				testJSONRoundTrip(t, payload, doc["payload"])
+				return
+			}
+			got, err := json.Marshal(payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := jsonValue(t, doc["payload"]).(map[string]any)
+			for k, v := range want {
+				if strings.Contains(k, "from_the_future") || v == "" || v == false || v == json.Number("0") {
+					delete(want, k)
+				}
+			}
+			if diff := cmp.Diff(want, jsonValue(t, got)); diff != "" {
+				t.Errorf("typed payload mismatch (-delivery +typed):\n%s", diff)
+			}
+			env := ev.Meta()
+			envWant := map[string]any{"version": env.Version, "type": string(env.Type), "id": env.ID}
+			for k, v := range envWant {
+				if got := jsonValue(t, doc[k]); got != v {
+					t.Errorf("envelope %s = %v, want %v", k, v, got)
+				}
+			}
+			if got, want := env.EventTS.String(), string(doc["event_ts"]); strings.Trim(want, `"`) != got {
+				t.Errorf("EventTS = %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestRegistry checks that every Type constant has a Go type named by the
+// package's rule, a golden delivery that parses to it, and a row in the
+// README table.
+func TestRegistry(t *testing.T) {
+	readme := string(readFile(t, "README.md"))
+	for _, typ := range events.Types() {
+		t.Run(string(typ), func(t *testing.T) {
+			raw := readFile(t, filepath.Join("testdata", string(typ)+".json"))
+			ev, err := events.Parse(raw)
+			if err != nil {
+				t.Fatalf("Parse error: %v", err)
+			}
+			goName := goTypeName(typ)
+			if got := reflect.TypeOf(ev).Elem().Name(); got != goName {
+				t.Errorf("Parse gave *%s, want *%s", got, goName)
+			}
+			if got := ev.Meta().Type; got != typ {
+				t.Errorf("Meta().Type = %q, want %q", got, typ)
+			}
+			if !typ.Known() || typ.SchemaVersion() == "" {
+				t.Errorf("%q: Known() = %v, SchemaVersion() = %q", typ, typ.Known(), typ.SchemaVersion())
+			}
+			row := "| `" + string(typ) + "` | [`" + goName + "`]"
+			if !strings.Contains(readme, row) {
+				t.Errorf("README.md has no row starting %q", row)
+			}
+			if ev.Meta().Newer() {
+				t.Errorf("golden %s: Newer() = true, want false", typ)
+			}
+		})
+	}
+}
+
+// goTypeName applies the naming rule: each word between dots and hyphens
+// capitalised, then joined.
+func goTypeName(typ events.Type) string {
+	words := strings.FieldsFunc(string(typ), func(r rune) bool { return r == '.' || r == '-' })
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, "")
+}
+
+func TestTypesUnique(t *testing.T) {
+	seen := map[events.Type]bool{}
+	for _, typ := range events.Types() {
+		if seen[typ] {
+			t.Errorf("Types() lists %q twice", typ)
+		}
+		seen[typ] = true
+	}
+	if got := events.Type("no.such-type"); got.Known() || got.SchemaVersion() != "" {
+		t.Errorf("unknown type: Known() = %v, SchemaVersion() = %q", got.Known(), got.SchemaVersion())
+	}
+}

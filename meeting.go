@@ -1,0 +1,61 @@
+package events
+
+// A Meeting is the payload of the meeting events.
+type Meeting struct {
+	// StartTS is when the meeting started.
+	StartTS Time `json:"start_ts,omitzero"`
+	// EndTS is when the meeting ended; zero for meeting.started.
+	EndTS Time `json:"end_ts,omitzero"`
+	// MeetingID identifies this meeting instance.
+	MeetingID string `json:"meeting_id,omitempty"`
+	// Room is the name of the room.
+	Room string `json:"room,omitempty"`
+}
+
+// MeetingStarted is sent when a call begins: the first participant has
+// entered a room.
+//
+// The webhook event name is "meeting.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-started
+type MeetingStarted struct {
+	Envelope
+	Payload Meeting `json:"payload"`
+}
+
+// MeetingEnded is sent after the last participant has left a call. Daily may
+// hold it back for about 20 seconds in case someone reconnects.
+//
+// The webhook event name is "meeting.ended".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-ended
+type MeetingEnded struct {
+	Envelope
+	Payload Meeting `json:"payload"`
+}
+
+// Methods that make each type an Event.
+
+func (*MeetingStarted) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e MeetingStarted) MarshalJSON() ([]byte, error) {
+	type plain MeetingStarted
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *MeetingStarted) RoomName() string { return e.Payload.Room }
+
+func (*MeetingEnded) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e MeetingEnded) MarshalJSON() ([]byte, error) {
+	type plain MeetingEnded
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *MeetingEnded) RoomName() string { return e.Payload.Room }

@@ -1,0 +1,478 @@
+package events_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dailywebhooks/events"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// decodeAs decodes the JSON text s into a T, for building expected values
+// of the types that remember their JSON form.
+func decodeAs[T any](t testing.TB, s string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("json.Unmarshal(%s, %T) error: %v", s, v, err)
+	}
+	return v
+}
+
+func env(t testing.TB, typ events.Type, version, id, eventTS string) events.Envelope {
+	return events.Envelope{Version: version, Type: typ, ID: id, EventTS: decodeAs[events.Time](t, eventTS)}
+}
+
+var ignoreRaw = cmpopts.IgnoreUnexported(events.Envelope{})
+
+func boolPtr(b bool) *bool { return &b }
+
+func TestParseGolden(t *testing.T) {
+	simplePerms := events.Permissions{
+		HasPresence: true,
+		CanSend:     events.GrantAll[events.Media](),
+		CanReceive:  events.CanReceive{Base: events.AccessAll()},
+		CanAdmin:    events.GrantNone[events.AdminRole](),
+	}
+	lobbyPerms := events.Permissions{
+		CanSend:    events.GrantNone[events.Media](),
+		CanReceive: events.CanReceive{Base: events.AccessNone()},
+		CanAdmin:   events.GrantNone[events.AdminRole](),
+	}
+	tests := []struct {
+		name string
+		file string
+		want events.Event
+	}{
+		{
+			name: "meeting.started",
+			file: "testdata/meeting.started.json",
+			want: &events.MeetingStarted{
+				Envelope: env(t, events.TypeMeetingStarted, "1.0.0", "met-sta-f2aa1ade-ff80-464c-b46e-50ffa577d48d-1708526032", "1708526033.049"),
+				Payload: events.Meeting{
+					StartTS:   decodeAs[events.Time](t, "1708526032.672"),
+					MeetingID: "f2aa1ade-ff80-464c-b46e-50ffa577d48d",
+					Room:      "TrPmUX1DzjSwDaAFDfNj",
+				},
+			},
+		},
+		{
+			name: "meeting.ended",
+			file: "testdata/meeting.ended.json",
+			want: &events.MeetingEnded{
+				Envelope: env(t, events.TypeMeetingEnded, "1.0.0", "met-end-f2aa1ade-ff80-464c-b46e-50ffa577d48d-1708526093", "1708526093.412"),
+				Payload: events.Meeting{
+					StartTS:   decodeAs[events.Time](t, "1708526032"),
+					EndTS:     decodeAs[events.Time](t, "1708526073.385"),
+					MeetingID: "f2aa1ade-ff80-464c-b46e-50ffa577d48d",
+					Room:      "TrPmUX1DzjSwDaAFDfNj",
+				},
+			},
+		},
+		{
+			name: "participant.joined official example",
+			file: "testdata/participant.joined.json",
+			want: &events.ParticipantJoined{
+				Envelope: env(t, events.TypeParticipantJoined, "1.0.0", "ptcpt-join-6497c79b-f326-4942-aef8-c36a29140ad1-1708972279961", "1708972279.961"),
+				Payload: events.Participant{
+					Room:        "test",
+					UserID:      "6497c79b-f326-4942-aef8-c36a29140ad1",
+					UserName:    "testuser",
+					SessionID:   "0c0d2dda-f21d-4cf9-ab56-86bf3c407ffa",
+					JoinedAt:    decodeAs[events.Time](t, "1708972279.96"),
+					WillEjectAt: decodeAs[events.Time](t, "1708972299.541"),
+					Permissions: simplePerms,
+				},
+			},
+		},
+		{
+			name: "participant.joined permissions as lists and string time",
+			file: "testdata/variants/participant.joined.lists.json",
+			want: &events.ParticipantJoined{
+				Envelope: env(t, events.TypeParticipantJoined, "1.0.0", "ptcpt-join-b1f0-1708972400000", "1708972400.3"),
+				Payload: events.Participant{
+					Room:                "standup",
+					UserID:              "moderator-7",
+					UserName:            "Moderator",
+					SessionID:           "b1f0c3d2-aaaa-4bbb-8ccc-000000000001",
+					JoinedAt:            decodeAs[events.Time](t, `"1708972400.25"`),
+					WillEjectAt:         decodeAs[events.Time](t, "null"),
+					Owner:               true,
+					NetworkQualityState: events.NetworkQualityWarning,
+					Permissions: events.Permissions{
+						HasPresence: true,
+						CanSend: events.GrantList(events.MediaVideo, events.MediaAudio, events.MediaScreenVideo,
+							events.MediaScreenAudio, events.MediaCustomVideo, events.MediaCustomAudio),
+						CanReceive: events.CanReceive{
+							Base: events.AccessMap(events.MediaMap{
+								Video:       boolPtr(true),
+								Audio:       boolPtr(true),
+								ScreenVideo: boolPtr(false),
+								ScreenAudio: boolPtr(false),
+								CustomVideo: map[string]bool{"*": true},
+								CustomAudio: map[string]bool{"*": false, "music": true},
+							}),
+							ByUserID: map[string]events.Access{
+								"presenter-1": events.AccessAll(),
+								"muted-2":     events.AccessMap(events.MediaMap{Audio: boolPtr(false)}),
+							},
+							ByParticipantID: map[string]events.Access{
+								"c0ffee00-0000-4000-8000-000000000002": events.AccessNone(),
+							},
+						},
+						CanAdmin: events.GrantList(events.AdminParticipants, events.AdminStreaming, events.AdminTranscription),
+					},
+				},
+			},
+		},
+		{
+			name: "participant.joined integer times and empty lists",
+			file: "testdata/variants/participant.joined.integer-times.json",
+			want: &events.ParticipantJoined{
+				Envelope: env(t, events.TypeParticipantJoined, "1.0.0", "ptcpt-join-int-1708972279", "1708972280"),
+				Payload: events.Participant{
+					Room:        "test",
+					UserID:      "u-1",
+					SessionID:   "s-1",
+					JoinedAt:    decodeAs[events.Time](t, "1708972279"),
+					WillEjectAt: decodeAs[events.Time](t, "1708972299"),
+					Permissions: events.Permissions{
+						HasPresence: true,
+						CanSend:     events.GrantList[events.Media](),
+						CanReceive:  events.CanReceive{Base: events.AccessAll()},
+						CanAdmin:    events.GrantList[events.AdminRole](),
+					},
+				},
+			},
+		},
+		{
+			name: "participant.left",
+			file: "testdata/participant.left.json",
+			want: &events.ParticipantLeft{
+				Envelope: env(t, events.TypeParticipantLeft, "1.0.0", "ptcpt-left-6497c79b-f326-4942-aef8-c36a29140ad1-1708972345120", "1708972345.12"),
+				Payload: events.ParticipantLeftPayload{
+					Participant: events.Participant{
+						Room:                "test",
+						UserID:              "6497c79b-f326-4942-aef8-c36a29140ad1",
+						UserName:            "testuser",
+						SessionID:           "0c0d2dda-f21d-4cf9-ab56-86bf3c407ffa",
+						JoinedAt:            decodeAs[events.Time](t, "1708972279.96"),
+						WillEjectAt:         decodeAs[events.Time](t, "null"),
+						NetworkQualityState: events.NetworkQualityGood,
+						Permissions: events.Permissions{
+							HasPresence: true,
+							CanSend:     events.GrantList(events.MediaVideo, events.MediaAudio),
+							CanReceive:  events.CanReceive{Base: events.AccessAll()},
+							CanAdmin:    events.GrantNone[events.AdminRole](),
+						},
+					},
+					Duration: decodeAs[events.Duration](t, "65.159"),
+				},
+			},
+		},
+		{
+			name: "participant.left null eject and string numbers",
+			file: "testdata/variants/participant.left.null-eject.json",
+			want: &events.ParticipantLeft{
+				Envelope: env(t, events.TypeParticipantLeft, "1.0.0", "ptcpt-left-null-1708972345", `"1708972345.120"`),
+				Payload: events.ParticipantLeftPayload{
+					Participant: events.Participant{
+						Room:        "test",
+						UserID:      "6497c79b-f326-4942-aef8-c36a29140ad1",
+						UserName:    "testuser",
+						SessionID:   "0c0d2dda-f21d-4cf9-ab56-86bf3c407ffa",
+						JoinedAt:    decodeAs[events.Time](t, "1708972279.96"),
+						WillEjectAt: decodeAs[events.Time](t, "null"),
+						Permissions: events.Permissions{
+							HasPresence: true,
+							CanSend:     events.GrantAll[events.Media](),
+							CanReceive:  events.CanReceive{Base: events.AccessAll()},
+							CanAdmin:    events.GrantAll[events.AdminRole](),
+						},
+					},
+					Duration: decodeAs[events.Duration](t, `"65"`),
+				},
+			},
+		},
+		{
+			name: "waiting-participant.joined",
+			file: "testdata/waiting-participant.joined.json",
+			want: &events.WaitingParticipantJoined{
+				Envelope: env(t, events.TypeWaitingParticipantJoined, "1.0.0", "1-wtng-ptcpt-join-8a1e5b2c-7d3f-4e91-b0c6-2f4d9e8a7b15-1708972200", "1708972200.118"),
+				Payload: events.Participant{
+					Room:                "lobby-room",
+					UserID:              "guest-42",
+					UserName:            "Guest",
+					SessionID:           "8a1e5b2c-7d3f-4e91-b0c6-2f4d9e8a7b15",
+					JoinedAt:            decodeAs[events.Time](t, "1708972200"),
+					WillEjectAt:         decodeAs[events.Time](t, "1708975800"),
+					NetworkQualityState: events.NetworkQualityUnknown,
+					Permissions:         lobbyPerms,
+				},
+			},
+		},
+		{
+			name: "waiting-participant.left",
+			file: "testdata/waiting-participant.left.json",
+			want: &events.WaitingParticipantLeft{
+				Envelope: env(t, events.TypeWaitingParticipantLeft, "1.0.0", "1-wtng-ptcpt-left-8a1e5b2c-7d3f-4e91-b0c6-2f4d9e8a7b15-1708972260", "1708972260.004"),
+				Payload: events.ParticipantLeftPayload{
+					Participant: events.Participant{
+						Room:        "lobby-room",
+						UserName:    "Guest",
+						SessionID:   "8a1e5b2c-7d3f-4e91-b0c6-2f4d9e8a7b15",
+						JoinedAt:    decodeAs[events.Time](t, "1708972200.117"),
+						WillEjectAt: decodeAs[events.Time](t, "null"),
+						Permissions: lobbyPerms,
+					},
+					Duration: decodeAs[events.Duration](t, "59.883"),
+				},
+			},
+		},
+		{
+			name: "unknown type of another major version",
+			file: "testdata/variants/unknown.future-type.json",
+			want: &events.Unknown{
+				Envelope: env(t, "hologram.started", "2.0.0", "holo-sta-1", "1800000000.5"),
+				Payload:  json.RawMessage(`{ "room": "r", "depth": [1, 2, 3], "flag": null }`),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := events.Parse(readFile(t, tt.file))
+			if err != nil {
+				t.Fatalf("Parse(%s) error: %v", tt.file, err)
+			}
+			if diff := cmp.Diff(tt.want, got, ignoreRaw); diff != "" {
+				t.Errorf("Parse(%s) mismatch (-want +got):\n%s", tt.file, diff)
+			}
+		})
+	}
+}
+
+func TestParseNewerMinorVersion(t *testing.T) {
+	raw := readFile(t, "testdata/variants/participant.joined.newer-minor.json")
+	ev, err := events.Parse(raw)
+	if err != nil {
+		t.Fatalf("Parse error: %v", err)
+	}
+	e, ok := ev.(*events.ParticipantJoined)
+	if !ok {
+		t.Fatalf("Parse gave %T, want *events.ParticipantJoined", ev)
+	}
+	if !e.Newer() || e.Version != "1.3.0" || e.SchemaVersion() != "1.0.0" {
+		t.Errorf("Newer() = %v, Version = %q, SchemaVersion() = %q; want true, 1.3.0, 1.0.0", e.Newer(), e.Version, e.SchemaVersion())
+	}
+	if got := e.Payload.JoinedAt.String(); got != "1708972279.960" {
+		t.Errorf("JoinedAt = %s, want the text as sent, 1708972279.960", got)
+	}
+	if !strings.Contains(string(e.Raw()), "new_field_from_the_future") {
+		t.Error("Raw() lost the field this package does not model")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const pj = `"type":"participant.joined"`
+	tests := []struct {
+		name    string
+		in      string
+		wantErr error
+	}{
+		{"empty body", ``, events.ErrInvalidJSON},
+		{"truncated object", `{"version":"1.0.0",` + pj + `,"payload":{`, events.ErrInvalidJSON},
+		{"trailing garbage", `{"version":"1.0.0",` + pj + `,"payload":{}} x`, events.ErrInvalidJSON},
+		{"bad literal", `{"version":"1.0.0",` + pj + `,"payload":{"owner":tru}}`, events.ErrInvalidJSON},
+		{"invalid JSON before type", `{"version":1.0.0,` + pj + `}`, events.ErrInvalidJSON},
+		{"null", `null`, events.ErrNotObject},
+		{"array", `[]`, events.ErrNotObject},
+		{"string", `"participant.joined"`, events.ErrNotObject},
+		{"number", `42`, events.ErrNotObject},
+		{"verification request", `{"test":"test"}`, events.ErrVerificationRequest},
+		{"verification request spaced", " {\n \"test\" : \"test\" } ", events.ErrVerificationRequest},
+		{"empty object", `{}`, events.ErrMissingType},
+		{"no type", `{"version":"1.0.0","payload":{}}`, events.ErrMissingType},
+		{"empty type", `{"version":"1.0.0","type":"","payload":{}}`, events.ErrMissingType},
+		{"null type", `{"version":"1.0.0","type":null,"payload":{}}`, events.ErrMissingType},
+		{"number type", `{"version":"1.0.0","type":3,"payload":{}}`, events.ErrInvalidType},
+		{"object type", `{"version":"1.0.0","type":{"a":1},"payload":{}}`, events.ErrInvalidType},
+		{"type given twice", `{"version":"1.0.0",` + pj + `,"payload":{},"type":"meeting.started"}`, events.ErrInvalidType},
+		{"payload array", `{"version":"1.0.0",` + pj + `,"payload":[]}`, events.ErrInvalidPayload},
+		{"payload string", `{"version":"1.0.0",` + pj + `,"payload":"x"}`, events.ErrInvalidPayload},
+		{"unknown type payload number", `{"version":"1.0.0","type":"x.y","payload":5}`, events.ErrInvalidPayload},
+		{"missing version", `{` + pj + `,"payload":{}}`, events.ErrMissingVersion},
+		{"empty version", `{"version":"",` + pj + `,"payload":{}}`, events.ErrMissingVersion},
+		{"null version", `{"version":null,` + pj + `,"payload":{}}`, events.ErrMissingVersion},
+		{"number version", `{"version":1,` + pj + `,"payload":{}}`, events.ErrInvalidVersion},
+		{"not semver", `{"version":"one",` + pj + `,"payload":{}}`, events.ErrInvalidVersion},
+		{"two-part version", `{"version":"1.0",` + pj + `,"payload":{}}`, events.ErrInvalidVersion},
+		{"major 2", `{"version":"2.0.0",` + pj + `,"payload":{}}`, events.ErrUnsupportedVersion},
+		{"major 0", `{"version":"0.9.0",` + pj + `,"payload":{}}`, events.ErrUnsupportedVersion},
+		{"version given twice", `{"version":"1.0.0",` + pj + `,"payload":{},"version":"2.0.0"}`, events.ErrUnsupportedVersion},
+		{"id number", `{"version":"1.0.0",` + pj + `,"id":7,"payload":{}}`, events.ErrInvalidField},
+		{"event_ts bool", `{"version":"1.0.0",` + pj + `,"event_ts":true,"payload":{}}`, events.ErrInvalidField},
+		{"event_ts word", `{"version":"1.0.0",` + pj + `,"event_ts":"soon","payload":{}}`, events.ErrInvalidField},
+		{"room number", `{"version":"1.0.0",` + pj + `,"payload":{"room":1}}`, events.ErrInvalidField},
+		{"joined_at object", `{"version":"1.0.0",` + pj + `,"payload":{"joined_at":{}}}`, events.ErrInvalidField},
+		{"joined_at empty string", `{"version":"1.0.0",` + pj + `,"payload":{"joined_at":""}}`, events.ErrInvalidField},
+		{"canSend number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":1}}}`, events.ErrInvalidField},
+		{"canSend string", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":"video"}}}`, events.ErrInvalidField},
+		{"canSend list with number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":["video",1]}}}`, events.ErrInvalidField},
+		{"canAdmin object", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canAdmin":{}}}}`, events.ErrInvalidField},
+		{"hasPresence string", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"hasPresence":"yes"}}}`, events.ErrInvalidField},
+		{"canReceive base number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"base":1}}}}`, events.ErrInvalidField},
+		{"canReceive override list", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"byUserId":{"u":[]}}}}}`, events.ErrInvalidField},
+		{"media map value", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"base":{"video":"yes"}}}}}`, events.ErrInvalidField},
+		{"duration list", `{"version":"1.0.0","type":"participant.left","payload":{"duration":[]}}`, events.ErrInvalidField},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := events.Parse([]byte(tt.in))
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Parse(%q) = %v, %v, want error %v", tt.in, ev, err, tt.wantErr)
+			}
+			if ev != nil {
+				t.Errorf("Parse(%q) returned an event with its error", tt.in)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "events: ") {
+				t.Errorf("error %q does not start with %q", msg, "events: ")
+			}
+		})
+	}
+}
+
+func TestParseErrorDetails(t *testing.T) {
+	t.Run("field path", func(t *testing.T) {
+		_, err := events.Parse([]byte(`{"version":"1.0.0","type":"participant.joined","payload":{"permissions":{"canSend":7}}}`))
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			t.Fatalf("Parse error %v does not wrap *json.UnmarshalTypeError", err)
+		}
+		if te.Field != "payload.permissions.canSend" {
+			t.Errorf("UnmarshalTypeError.Field = %q, want payload.permissions.canSend", te.Field)
+		}
+		if !strings.Contains(err.Error(), "canSend") {
+			t.Errorf("error %q does not name the field", err)
+		}
+	})
+	t.Run("version error", func(t *testing.T) {
+		_, err := events.Parse([]byte(`{"version":"2.1.0","type":"participant.joined","payload":{}}`))
+		var ve *events.VersionError
+		if !errors.As(err, &ve) {
+			t.Fatalf("Parse error %v is not a *VersionError", err)
+		}
+		want := &events.VersionError{Type: events.TypeParticipantJoined, Got: "2.1.0", Supported: "1.0.0", Err: events.ErrUnsupportedVersion}
+		if diff := cmp.Diff(*want, *ve, cmpopts.EquateErrors()); diff != "" {
+			t.Errorf("VersionError mismatch (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("syntax error", func(t *testing.T) {
+		_, err := events.Parse([]byte(`{"type":"participant.joined","version":"1.0.0","payload":{]}`))
+		var se *json.SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("Parse error %v does not wrap *json.SyntaxError", err)
+		}
+	})
+}
+
+func TestParserAnyVersion(t *testing.T) {
+	tests := []struct {
+		name    string
+		version string
+	}{
+		{"major 2", `"2.0.0"`},
+		{"missing", ``},
+		{"not semver", `"latest"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := ""
+			if tt.version != "" {
+				v = `"version":` + tt.version + `,`
+			}
+			in := `{` + v + `"type":"meeting.started","payload":{"room":"r"}}`
+			if _, err := events.Parse([]byte(in)); err == nil {
+				t.Fatalf("Parse(%s) succeeded, want a version error", in)
+			}
+			ev, err := events.Parser{AnyVersion: true}.Parse([]byte(in))
+			if err != nil {
+				t.Fatalf("Parser{AnyVersion: true}.Parse(%s) error: %v", in, err)
+			}
+			if got := events.RoomName(ev); got != "r" {
+				t.Errorf("RoomName = %q, want r", got)
+			}
+		})
+	}
+}
+
+func TestParseUnknownKeepsEverything(t *testing.T) {
+	in := `{"version":"9.9.9","type":"brand.new-thing","id":"x","payload":{"a":[1,{"b":null}],"c":"1.50"},"event_ts":"12.0","extra":true}`
+	ev, err := events.Parse([]byte(in))
+	if err != nil {
+		t.Fatalf("Parse error: %v", err)
+	}
+	u, ok := ev.(*events.Unknown)
+	if !ok {
+		t.Fatalf("Parse gave %T, want *events.Unknown", ev)
+	}
+	if u.Type != "brand.new-thing" || u.ID != "x" || u.Newer() || u.SchemaVersion() != "" {
+		t.Errorf("Unknown envelope = %+v", u.Envelope)
+	}
+	testJSONRoundTrip(t, u, []byte(in))
+	if events.RoomName(u) != "" {
+		t.Errorf("RoomName(Unknown) = %q, want empty", events.RoomName(u))
+	}
+}
+
+func TestParseCopiesInput(t *testing.T) {
+	in := readFile(t, "testdata/participant.joined.json")
+	ev, err := events.Parse(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(in)
+	for i := range in {
+		in[i] = ' '
+	}
+	if got := string(ev.Raw()); got != want {
+		t.Error("Raw() changed when the caller reused its buffer")
+	}
+}
+
+func TestMarshalBuiltEvent(t *testing.T) {
+	ev := &events.MeetingStarted{
+		Envelope: events.Envelope{Version: "1.0.0", Type: events.TypeMeetingStarted, ID: "m1"},
+		Payload:  events.Meeting{Room: "r", MeetingID: "mid"},
+	}
+	testJSONRoundTrip(t, ev, []byte(`{"version":"1.0.0","type":"meeting.started","id":"m1","payload":{"room":"r","meeting_id":"mid"}}`))
+	if ev.Raw() != nil {
+		t.Errorf("Raw() of a built event = %q, want nil", ev.Raw())
+	}
+}
+
+func TestIsVerificationRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"exact", `{"test":"test"}`, true},
+		{"spaced", "{ \"test\" :\n\"test\" }", true},
+		{"other value", `{"test":"prod"}`, false},
+		{"not string", `{"test":true}`, false},
+		{"event with test member", `{"test":"test","type":"participant.joined"}`, false},
+		{"array", `[{"test":"test"}]`, false},
+		{"broken", `{"test":"test"`, false},
+		{"empty", ``, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := events.IsVerificationRequest([]byte(tt.in)); got != tt.want {
+				t.Errorf("IsVerificationRequest(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,145 @@
+package events
+
+// A NetworkQuality is a participant's network quality as Daily rates it. The
+// constants are the values Daily documents; any other string is kept as
+// sent.
+type NetworkQuality string
+
+// Network quality ratings.
+const (
+	NetworkQualityUnknown NetworkQuality = "unknown"
+	NetworkQualityGood    NetworkQuality = "good"
+	NetworkQualityWarning NetworkQuality = "warning"
+	NetworkQualityBad     NetworkQuality = "bad"
+)
+
+// A Participant is the payload of the participant and waiting-participant
+// events: who joined, left or is knocking, and what they may do. A string
+// field that is empty was absent or empty.
+type Participant struct {
+	// JoinedAt is when the participant entered the call, or began waiting
+	// for the waiting-participant events.
+	JoinedAt Time `json:"joined_at,omitzero"`
+	// SessionID is the participant's ID for this visit; every join gets a
+	// new one.
+	SessionID string `json:"session_id,omitempty"`
+	// Room is the name of the room.
+	Room string `json:"room,omitempty"`
+	// UserID is the user ID, normally from the meeting token. Without one,
+	// Daily uses the session ID.
+	UserID string `json:"user_id,omitempty"`
+	// UserName is the display name.
+	UserName string `json:"user_name,omitempty"`
+	// Owner reports whether the participant has owner rights in the room.
+	Owner bool `json:"owner,omitempty"`
+	// NetworkQualityState is the participant's network quality. Daily
+	// documents it but its own examples leave it out.
+	NetworkQualityState NetworkQuality `json:"networkQualityState,omitempty"`
+	// WillEjectAt is when Daily will remove the participant. It is often
+	// null: test it with Valid.
+	WillEjectAt Time `json:"will_eject_at,omitzero"`
+	// Permissions says what the participant may do.
+	Permissions Permissions `json:"permissions,omitzero"`
+}
+
+// A ParticipantLeftPayload is the payload of participant.left and
+// waiting-participant.left: the [Participant] plus how long they stayed.
+type ParticipantLeftPayload struct {
+	Participant
+	// Duration is how long the participant was in the call, or waited for
+	// waiting-participant.left.
+	Duration Duration `json:"duration,omitzero"`
+}
+
+// ParticipantJoined is sent when someone enters a call.
+//
+// The webhook event name is "participant.joined".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/participant-joined
+type ParticipantJoined struct {
+	Envelope
+	Payload Participant `json:"payload"`
+}
+
+// ParticipantLeft is sent when someone who was in a call leaves it.
+//
+// The webhook event name is "participant.left".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/participant-left
+type ParticipantLeft struct {
+	Envelope
+	Payload ParticipantLeftPayload `json:"payload"`
+}
+
+// WaitingParticipantJoined is sent when someone starts knocking to be let
+// into a room. If they are let in, a [ParticipantJoined] follows; if they
+// give up, a [WaitingParticipantLeft].
+//
+// The webhook event name is "waiting-participant.joined".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/waiting-participant-joined
+type WaitingParticipantJoined struct {
+	Envelope
+	Payload Participant `json:"payload"`
+}
+
+// WaitingParticipantLeft is sent when someone who was knocking leaves before
+// being let in. Someone let in who later leaves produces [ParticipantLeft].
+//
+// The webhook event name is "waiting-participant.left".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/waiting-participant-left
+type WaitingParticipantLeft struct {
+	Envelope
+	Payload ParticipantLeftPayload `json:"payload"`
+}
+
+// Methods that make each type an Event.
+
+func (*ParticipantJoined) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e ParticipantJoined) MarshalJSON() ([]byte, error) {
+	type plain ParticipantJoined
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *ParticipantJoined) RoomName() string { return e.Payload.Room }
+
+func (*ParticipantLeft) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e ParticipantLeft) MarshalJSON() ([]byte, error) {
+	type plain ParticipantLeft
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *ParticipantLeft) RoomName() string { return e.Payload.Room }
+
+func (*WaitingParticipantJoined) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e WaitingParticipantJoined) MarshalJSON() ([]byte, error) {
+	type plain WaitingParticipantJoined
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *WaitingParticipantJoined) RoomName() string { return e.Payload.Room }
+
+func (*WaitingParticipantLeft) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e WaitingParticipantLeft) MarshalJSON() ([]byte, error) {
+	type plain WaitingParticipantLeft
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *WaitingParticipantLeft) RoomName() string { return e.Payload.Room }

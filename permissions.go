@@ -1,0 +1,385 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+)
+
+// Permissions says what a participant may do in a call. Daily spells its
+// keys in camelCase although the rest of the payload is snake_case.
+type Permissions struct {
+	// HasPresence reports whether other participants can see this one.
+	HasPresence bool `json:"hasPresence"`
+	// CanSend says which kinds of media the participant may send.
+	CanSend CanSend `json:"canSend,omitzero"`
+	// CanReceive says which media the participant may receive.
+	CanReceive CanReceive `json:"canReceive,omitzero"`
+	// CanAdmin says which administrative powers the participant holds.
+	CanAdmin CanAdmin `json:"canAdmin,omitzero"`
+}
+
+// A Media is a kind of media a participant sends or receives. The constants
+// are the values Daily documents; any other string is kept as sent.
+type Media string
+
+// Kinds of media.
+const (
+	MediaVideo       Media = "video"
+	MediaAudio       Media = "audio"
+	MediaScreenVideo Media = "screenVideo"
+	MediaScreenAudio Media = "screenAudio"
+	MediaCustomVideo Media = "customVideo"
+	MediaCustomAudio Media = "customAudio"
+)
+
+// An AdminRole is an administrative power a participant may hold. The
+// constants are the values Daily documents; any other string is kept as
+// sent.
+type AdminRole string
+
+// Administrative powers.
+const (
+	AdminParticipants  AdminRole = "participants"
+	AdminStreaming     AdminRole = "streaming"
+	AdminTranscription AdminRole = "transcription"
+)
+
+// CanSend is the canSend permission: true (all media), false (none), or a
+// list of the kinds of media allowed. Ask it with Allows:
+// p.CanSend.Allows(events.MediaScreenVideo).
+type CanSend = Grant[Media]
+
+// CanAdmin is the canAdmin permission: true (every power), false (none), or
+// a list of the powers held. Ask it with Allows:
+// p.CanAdmin.Allows(events.AdminTranscription).
+type CanAdmin = Grant[AdminRole]
+
+// grantState is the form a Grant arrived in.
+type grantState uint8
+
+const (
+	grantAbsent grantState = iota
+	grantNull
+	grantNone // false
+	grantAll  // true
+	grantList // an array, possibly empty
+)
+
+// A Grant is a permission that Daily sends either as a boolean, meaning all
+// or nothing, or as a list of the things allowed. It cannot hold both forms
+// at once, and it marshals back to the form it arrived in.
+//
+// The zero Grant means the field was absent; like a null one, it allows
+// nothing.
+type Grant[T ~string] struct {
+	state grantState
+	list  []T
+}
+
+// GrantAll returns the Grant sent as true.
+func GrantAll[T ~string]() Grant[T] { return Grant[T]{state: grantAll} }
+
+// GrantNone returns the Grant sent as false.
+func GrantNone[T ~string]() Grant[T] { return Grant[T]{state: grantNone} }
+
+// GrantList returns the Grant sent as a list of the given values, which may
+// be empty.
+func GrantList[T ~string](values ...T) Grant[T] {
+	return Grant[T]{state: grantList, list: append([]T{}, values...)}
+}
+
+// Allows reports whether g allows v: g is true, or g is a list that holds v.
+func (g Grant[T]) Allows(v T) bool {
+	return g.state == grantAll || (g.state == grantList && slices.Contains(g.list, v))
+}
+
+// All reports whether g was sent as true.
+func (g Grant[T]) All() bool { return g.state == grantAll }
+
+// None reports whether g allows nothing: it was sent as false or as an empty
+// list, or it is absent or null.
+func (g Grant[T]) None() bool {
+	return g.state != grantAll && len(g.list) == 0
+}
+
+// List returns the values of a Grant sent as a list, and reports whether it
+// was sent as one. The caller must not modify the slice.
+func (g Grant[T]) List() ([]T, bool) { return g.list, g.state == grantList }
+
+// IsZero reports whether g is the zero Grant: the field was absent.
+func (g Grant[T]) IsZero() bool { return g.state == grantAbsent }
+
+// IsNull reports whether the delivery sent null.
+func (g Grant[T]) IsNull() bool { return g.state == grantNull }
+
+// Equal reports whether g and h are the same form with the same values in
+// the same order.
+func (g Grant[T]) Equal(h Grant[T]) bool {
+	return g.state == h.state && slices.Equal(g.list, h.list)
+}
+
+// MarshalJSON returns g in the form it arrived in: true, false, a list, or
+// null when absent or null.
+func (g Grant[T]) MarshalJSON() ([]byte, error) {
+	switch g.state {
+	case grantAll:
+		return []byte("true"), nil
+	case grantNone:
+		return []byte("false"), nil
+	case grantList:
+		if g.list == nil {
+			return []byte("[]"), nil
+		}
+		return json.Marshal(g.list)
+	}
+	return []byte("null"), nil
+}
+
+// UnmarshalJSON accepts true, false, null or an array of strings. Any other
+// value is an error of type *[json.UnmarshalTypeError].
+func (g *Grant[T]) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n':
+		*g = Grant[T]{state: grantNull}
+	case 't':
+		*g = Grant[T]{state: grantAll}
+	case 'f':
+		*g = Grant[T]{state: grantNone}
+	case '[':
+		// Pointers tell a null element, which would decode as "", from
+		// a string.
+		var elems []*T
+		err := json.Unmarshal(b, &elems)
+		list := make([]T, len(elems))
+		for i, e := range elems {
+			if e == nil {
+				err = errNullElement
+				break
+			}
+			list[i] = *e
+		}
+		if err != nil {
+			return &json.UnmarshalTypeError{Value: "array with a non-string element", Type: reflect.TypeFor[Grant[T]]()}
+		}
+		*g = Grant[T]{state: grantList, list: list}
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[Grant[T]]()}
+	}
+	return nil
+}
+
+var errNullElement = errors.New("events: null in a list of strings")
+
+// jsonKind names the kind of the valid JSON value b for error messages.
+func jsonKind(b []byte) string {
+	switch b[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// CanReceive is the canReceive permission: which media the participant may
+// receive from others. Base applies to everyone; ByUserID and
+// ByParticipantID override it for the users and participants they name.
+type CanReceive struct {
+	// Base is the default for every sender. Zero means absent.
+	Base Access `json:"base,omitzero"`
+	// ByUserID maps a user ID to the access that overrides Base for that
+	// user's media. Nil means absent.
+	ByUserID map[string]Access `json:"byUserId,omitempty"`
+	// ByParticipantID maps a participant (session) ID to the access that
+	// overrides Base and ByUserID for that participant's media. Nil means
+	// absent.
+	ByParticipantID map[string]Access `json:"byParticipantId,omitempty"`
+}
+
+// IsZero reports whether c is the zero CanReceive: the field was absent.
+func (c CanReceive) IsZero() bool {
+	return c.Base.IsZero() && c.ByUserID == nil && c.ByParticipantID == nil
+}
+
+// Allows reports whether the participant may receive media m from the
+// sender with the given user ID and participant ID: the most specific
+// entry that mentions m decides, the participant's first, then the user's,
+// then Base. Either ID may be empty.
+func (c CanReceive) Allows(userID, participantID string, m Media) bool {
+	if a, ok := c.ByParticipantID[participantID]; ok && participantID != "" {
+		if v, ok := a.lookup(m); ok {
+			return v
+		}
+	}
+	if a, ok := c.ByUserID[userID]; ok && userID != "" {
+		if v, ok := a.lookup(m); ok {
+			return v
+		}
+	}
+	v, _ := c.Base.lookup(m)
+	return v
+}
+
+// accessState is the form an Access arrived in.
+type accessState uint8
+
+const (
+	accessAbsent accessState = iota
+	accessNull
+	accessNone // false
+	accessAll  // true
+	accessMap  // a media map
+)
+
+// An Access is a position of canReceive that Daily sends either as a
+// boolean, meaning all media or none, or as a media map. It marshals back to
+// the form it arrived in. The zero Access means the field was absent.
+type Access struct {
+	state accessState
+	media MediaMap
+}
+
+// AccessAll returns the Access sent as true.
+func AccessAll() Access { return Access{state: accessAll} }
+
+// AccessNone returns the Access sent as false.
+func AccessNone() Access { return Access{state: accessNone} }
+
+// AccessMap returns the Access sent as the media map m.
+func AccessMap(m MediaMap) Access { return Access{state: accessMap, media: m} }
+
+// Map returns the media map of an Access sent as one, and reports whether
+// it was.
+func (a Access) Map() (MediaMap, bool) { return a.media, a.state == accessMap }
+
+// All reports whether a was sent as true.
+func (a Access) All() bool { return a.state == accessAll }
+
+// Allows reports whether a allows media m: a is true, or a map that sets m
+// to true. For the custom kinds, a map allows m when its "*" entry is true.
+func (a Access) Allows(m Media) bool {
+	v, _ := a.lookup(m)
+	return v
+}
+
+// lookup returns what a says about m and whether it says anything.
+func (a Access) lookup(m Media) (allowed, ok bool) {
+	switch a.state {
+	case accessAll:
+		return true, true
+	case accessNone:
+		return false, true
+	case accessMap:
+		return a.media.lookup(m)
+	}
+	return false, false
+}
+
+// IsZero reports whether a is the zero Access: the field was absent.
+func (a Access) IsZero() bool { return a.state == accessAbsent }
+
+// IsNull reports whether the delivery sent null.
+func (a Access) IsNull() bool { return a.state == accessNull }
+
+// Equal reports whether a and b are the same form with the same values.
+func (a Access) Equal(b Access) bool {
+	return a.state == b.state && a.media.equal(b.media)
+}
+
+// MarshalJSON returns a in the form it arrived in.
+func (a Access) MarshalJSON() ([]byte, error) {
+	switch a.state {
+	case accessAll:
+		return []byte("true"), nil
+	case accessNone:
+		return []byte("false"), nil
+	case accessMap:
+		return json.Marshal(a.media)
+	}
+	return []byte("null"), nil
+}
+
+// UnmarshalJSON accepts true, false, null or a media map. Any other value is
+// an error of type *[json.UnmarshalTypeError].
+func (a *Access) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n':
+		*a = Access{state: accessNull}
+	case 't':
+		*a = Access{state: accessAll}
+	case 'f':
+		*a = Access{state: accessNone}
+	case '{':
+		var m MediaMap
+		if err := json.Unmarshal(b, &m); err != nil {
+			return err
+		}
+		*a = Access{state: accessMap, media: m}
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[Access]()}
+	}
+	return nil
+}
+
+// A MediaMap says media by media what may be received. In canReceive's base
+// every key is normally present; in the overrides any may be missing, and a
+// nil field means the key was absent, so the less specific entry decides.
+type MediaMap struct {
+	Video       *bool `json:"video,omitempty"`
+	Audio       *bool `json:"audio,omitempty"`
+	ScreenVideo *bool `json:"screenVideo,omitempty"`
+	ScreenAudio *bool `json:"screenAudio,omitempty"`
+	// CustomVideo maps a custom track name to whether it may be received;
+	// the key "*" stands for every custom video track.
+	CustomVideo map[string]bool `json:"customVideo,omitempty"`
+	// CustomAudio is CustomVideo's counterpart for custom audio tracks.
+	CustomAudio map[string]bool `json:"customAudio,omitempty"`
+}
+
+// lookup returns what m says about media k and whether it says anything.
+func (m MediaMap) lookup(k Media) (allowed, ok bool) {
+	var p *bool
+	switch k {
+	case MediaVideo:
+		p = m.Video
+	case MediaAudio:
+		p = m.Audio
+	case MediaScreenVideo:
+		p = m.ScreenVideo
+	case MediaScreenAudio:
+		p = m.ScreenAudio
+	case MediaCustomVideo:
+		v, ok := m.CustomVideo["*"]
+		return v, ok
+	case MediaCustomAudio:
+		v, ok := m.CustomAudio["*"]
+		return v, ok
+	}
+	if p == nil {
+		return false, false
+	}
+	return *p, true
+}
+
+// equal compares two media maps by value.
+func (m MediaMap) equal(n MediaMap) bool {
+	a, _ := json.Marshal(m)
+	b, _ := json.Marshal(n)
+	return bytes.Equal(a, b)
+}
+
+var (
+	_ json.Marshaler   = CanSend{}
+	_ json.Unmarshaler = (*CanSend)(nil)
+	_ json.Marshaler   = Access{}
+	_ json.Unmarshaler = (*Access)(nil)
+)

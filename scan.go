@@ -1,0 +1,173 @@
+package events
+
+import "encoding/json"
+
+// A member is what the envelope scan found for one top-level key.
+type member struct {
+	found bool
+	str   bool   // the value is a JSON string
+	null  bool   // the value is JSON null
+	val   []byte // the string's contents without quotes, escapes undone
+}
+
+// scanEnvelope finds the top-level "type" and "version" members of data
+// without decoding anything else, so that Parse can pick the Go type before
+// the one real decode. It stops as soon as it has seen both, which for
+// Daily's deliveries is within the first few dozen bytes.
+//
+// It reports ok=false when data does not start like a JSON object or is
+// malformed before both members were found; Parse then finds out which
+// error to return. It does not validate the rest of data: the decode that
+// follows does.
+func scanEnvelope(data []byte) (typ, ver member, ok bool) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return typ, ver, false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return typ, ver, true
+	}
+	for i < len(data) {
+		if data[i] != '"' {
+			return typ, ver, false
+		}
+		kstart := i
+		i = skipString(data, i)
+		if i < 0 {
+			return typ, ver, false
+		}
+		key := data[kstart:i]
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] != ':' {
+			return typ, ver, false
+		}
+		i = skipSpace(data, i+1)
+		vstart := i
+		i = skipValue(data, i)
+		if i < 0 {
+			return typ, ver, false
+		}
+		switch string(key) {
+		case `"type"`:
+			typ = readMember(data[vstart:i])
+		case `"version"`:
+			ver = readMember(data[vstart:i])
+		}
+		if typ.found && ver.found {
+			return typ, ver, true
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return typ, ver, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return typ, ver, true
+		default:
+			return typ, ver, false
+		}
+	}
+	return typ, ver, false
+}
+
+// readMember describes the raw JSON value v.
+func readMember(v []byte) member {
+	m := member{found: true}
+	switch v[0] {
+	case '"':
+		m.str = true
+		m.val = v[1 : len(v)-1]
+		for _, c := range m.val {
+			if c == '\\' {
+				var s string
+				if json.Unmarshal(v, &s) == nil {
+					m.val = []byte(s)
+				}
+				break
+			}
+		}
+	case 'n':
+		m.null = true
+	}
+	return m
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index after the string that starts at data[i], or
+// -1 if it does not end.
+func skipString(data []byte, i int) int {
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index after the value that starts at data[i], or -1
+// if there is none. Nested objects and arrays are skipped by counting
+// brackets outside strings, without recursion, so deep nesting costs no
+// stack. Structure inside them is checked later by the decoder.
+func skipValue(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i)
+				if i < 0 {
+					return -1
+				}
+				i--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	}
+	// A literal: a number, true, false or null. It ends at the first byte
+	// that cannot belong to one.
+	start := i
+	for i < len(data) {
+		switch c := data[i]; {
+		case c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if i == start {
+				return -1
+			}
+			return i
+		}
+		i++
+	}
+	if i == start {
+		return -1
+	}
+	return i
+}

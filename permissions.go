@@ -21,6 +21,48 @@ type Permissions struct {
 	CanAdmin CanAdmin `json:"canAdmin,omitzero"`
 }
 
+// UnmarshalJSON decodes a permissions object. It walks the object itself
+// rather than through reflection, because every participant event carries
+// one. Keys match as encoding/json matches them; unknown keys are ignored.
+// A value of the wrong kind is an error of type *[json.UnmarshalTypeError]
+// whose Field names it.
+func (p *Permissions) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: permissionsType}
+	}
+	return walkObject(b, func(key, val []byte) error {
+		switch {
+		case keyIs(key, "hasPresence"):
+			return withField(unmarshalBool(val, &p.HasPresence), "hasPresence")
+		case keyIs(key, "canSend"):
+			return withField(p.CanSend.UnmarshalJSON(val), "canSend")
+		case keyIs(key, "canReceive"):
+			return withField(p.CanReceive.UnmarshalJSON(val), "canReceive")
+		case keyIs(key, "canAdmin"):
+			return withField(p.CanAdmin.UnmarshalJSON(val), "canAdmin")
+		}
+		return nil
+	})
+}
+
+// unmarshalBool decodes a JSON boolean into *v; null leaves *v alone.
+func unmarshalBool(b []byte, v *bool) error {
+	switch b[0] {
+	case 't':
+		*v = true
+	case 'f':
+		*v = false
+	case 'n':
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[bool]()}
+	}
+	return nil
+}
+
 // A Media is a kind of media a participant sends or receives. The constants
 // are the values Daily documents; any other string is kept as sent.
 type Media string
@@ -205,6 +247,51 @@ type CanReceive struct {
 	ByParticipantID map[string]Access `json:"byParticipantId,omitempty"`
 }
 
+// UnmarshalJSON decodes a canReceive object, walking it as
+// [Permissions.UnmarshalJSON] does.
+func (c *CanReceive) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: canReceiveType}
+	}
+	return walkObject(b, func(key, val []byte) error {
+		switch {
+		case keyIs(key, "base"):
+			return withField(c.Base.UnmarshalJSON(val), "base")
+		case keyIs(key, "byUserId"):
+			return withField(unmarshalAccessMap(val, &c.ByUserID), "byUserId")
+		case keyIs(key, "byParticipantId"):
+			return withField(unmarshalAccessMap(val, &c.ByParticipantID), "byParticipantId")
+		}
+		return nil
+	})
+}
+
+// unmarshalAccessMap decodes an object of [Access] values into *m.
+func unmarshalAccessMap(b []byte, m *map[string]Access) error {
+	switch b[0] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[map[string]Access]()}
+	}
+	if *m == nil {
+		*m = map[string]Access{}
+	}
+	return walkObject(b, func(key, val []byte) error {
+		var a Access
+		if err := a.UnmarshalJSON(val); err != nil {
+			return withField(err, string(key))
+		}
+		(*m)[string(key)] = a
+		return nil
+	})
+}
+
 // IsZero reports whether c is the zero CanReceive: the field was absent.
 func (c CanReceive) IsZero() bool {
 	return c.Base.IsZero() && c.ByUserID == nil && c.ByParticipantID == nil
@@ -378,6 +465,13 @@ func (m MediaMap) equal(n MediaMap) bool {
 }
 
 var (
+	permissionsType = reflect.TypeFor[Permissions]()
+	canReceiveType  = reflect.TypeFor[CanReceive]()
+)
+
+var (
+	_ json.Unmarshaler = (*Permissions)(nil)
+	_ json.Unmarshaler = (*CanReceive)(nil)
 	_ json.Marshaler   = CanSend{}
 	_ json.Unmarshaler = (*CanSend)(nil)
 	_ json.Marshaler   = Access{}

@@ -1,6 +1,10 @@
 package events
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
 
 // A member is what the envelope scan found for one top-level key.
 type member struct {
@@ -170,4 +174,70 @@ func skipValue(data []byte, i int) int {
 		return -1
 	}
 	return i
+}
+
+// walkObject calls fn for each member of the JSON object b, in order, with
+// the key (escapes undone) and the raw value. b must be a valid JSON object,
+// as encoding/json guarantees to an UnmarshalJSON method; walkObject only
+// finds the members' bounds and checks nothing else. It stops at the first
+// error fn returns.
+func walkObject(b []byte, fn func(key, val []byte) error) error {
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] == '"' {
+		kstart := i
+		i = skipString(b, i)
+		if i < 0 {
+			return errMalformed
+		}
+		key := b[kstart+1 : i-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var s string
+			if err := json.Unmarshal(b[kstart:i], &s); err != nil {
+				return errMalformed
+			}
+			key = []byte(s)
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) || b[i] != ':' {
+			return errMalformed
+		}
+		i = skipSpace(b, i+1)
+		vstart := i
+		i = skipValue(b, i)
+		if i < 0 {
+			return errMalformed
+		}
+		if err := fn(key, b[vstart:i]); err != nil {
+			return err
+		}
+		i = skipSpace(b, i)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return nil
+}
+
+// errMalformed is returned by walkObject for input that is not a JSON
+// object, which encoding/json never passes to an UnmarshalJSON method.
+var errMalformed = errors.New("events: malformed JSON object")
+
+// keyIs reports whether the object key k names the field name, matched the
+// way encoding/json matches keys: exactly, or else case-insensitively.
+func keyIs(k []byte, name string) bool {
+	return string(k) == name || bytes.EqualFold(k, []byte(name))
+}
+
+// withField prefixes the Field of a *json.UnmarshalTypeError with name, so
+// that the decoder reports the whole path of a value an UnmarshalJSON method
+// decoded by hand.
+func withField(err error, name string) error {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		if te.Field == "" {
+			te.Field = name
+		} else {
+			te.Field = name + "." + te.Field
+		}
+	}
+	return err
 }

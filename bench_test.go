@@ -15,13 +15,13 @@ type floorParticipantJoined struct {
 	ID      string  `json:"id"`
 	EventTS float64 `json:"event_ts"`
 	Payload struct {
-		Room        string   `json:"room"`
-		UserID      string   `json:"user_id"`
-		UserName    string   `json:"user_name"`
-		SessionID   string   `json:"session_id"`
-		JoinedAt    float64  `json:"joined_at"`
-		WillEjectAt float64  `json:"will_eject_at"`
-		Owner       bool     `json:"owner"`
+		Room        string  `json:"room"`
+		UserID      string  `json:"user_id"`
+		UserName    string  `json:"user_name"`
+		SessionID   string  `json:"session_id"`
+		JoinedAt    float64 `json:"joined_at"`
+		WillEjectAt float64 `json:"will_eject_at"`
+		Owner       bool    `json:"owner"`
 		Permissions struct {
 			HasPresence bool `json:"hasPresence"`
 			CanSend     bool `json:"canSend"`

@@ -30,6 +30,30 @@ var ignoreRaw = cmpopts.IgnoreUnexported(events.Envelope{})
 
 func boolPtr(b bool) *bool { return &b }
 
+// A goldenCase is a golden delivery and the event it must parse to.
+type goldenCase struct {
+	name string
+	file string
+	want events.Event
+}
+
+// runGoldenTable parses each golden file and compares the event with the
+// expected one, field by field.
+func runGoldenTable(t *testing.T, tests []goldenCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := events.Parse(readFile(t, tt.file))
+			if err != nil {
+				t.Fatalf("Parse(%s) error: %v", tt.file, err)
+			}
+			if diff := cmp.Diff(tt.want, got, ignoreRaw); diff != "" {
+				t.Errorf("Parse(%s) mismatch (-want +got):\n%s", tt.file, diff)
+			}
+		})
+	}
+}
+
 func TestParseGolden(t *testing.T) {
 	simplePerms := events.Permissions{
 		HasPresence: true,
@@ -42,11 +66,7 @@ func TestParseGolden(t *testing.T) {
 		CanReceive: events.CanReceive{Base: events.AccessNone()},
 		CanAdmin:   events.GrantNone[events.AdminRole](),
 	}
-	tests := []struct {
-		name string
-		file string
-		want events.Event
-	}{
+	tests := []goldenCase{
 		{
 			name: "meeting.started",
 			file: "testdata/meeting.started.json",
@@ -241,17 +261,7 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := events.Parse(readFile(t, tt.file))
-			if err != nil {
-				t.Fatalf("Parse(%s) error: %v", tt.file, err)
-			}
-			if diff := cmp.Diff(tt.want, got, ignoreRaw); diff != "" {
-				t.Errorf("Parse(%s) mismatch (-want +got):\n%s", tt.file, diff)
-			}
-		})
-	}
+	runGoldenTable(t, tests)
 }
 
 func TestParseNewerMinorVersion(t *testing.T) {
@@ -327,10 +337,28 @@ func TestParseErrors(t *testing.T) {
 		{"canReceive override list", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"byUserId":{"u":[]}}}}}`, events.ErrInvalidField},
 		{"media map value", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"base":{"video":"yes"}}}}}`, events.ErrInvalidField},
 		{"duration list", `{"version":"1.0.0","type":"participant.left","payload":{"duration":[]}}`, events.ErrInvalidField},
+		{"layout string", `{"version":"1.0.0","type":"recording.started","payload":{"layout":"grid"}}`, events.ErrInvalidField},
+		{"layout max_cam_streams string", `{"version":"1.0.0","type":"streaming.started","payload":{"layout":{"preset":"default","max_cam_streams":"4"}}}`, events.ErrInvalidField},
+		{"tracks object", `{"version":"1.0.0","type":"recording.ready-to-download","payload":{"tracks":{}}}`, events.ErrInvalidField},
+		{"track size string", `{"version":"1.0.0","type":"recording.ready-to-download","payload":{"tracks":[{"size":"1"}]}}`, events.ErrInvalidField},
+		{"recording.error timestamp word", `{"version":"1.0.0","type":"recording.error","payload":{"timestamp":"yesterday"}}`, events.ErrInvalidField},
+		{"transcript old major", `{"version":"1.0.0","type":"transcript.started","payload":{}}`, nil},
+		{"transcript major 2", `{"version":"2.0.0","type":"transcript.started","payload":{}}`, events.ErrUnsupportedVersion},
+		{"out_params s3 list", `{"version":"1.1.0","type":"transcript.error","payload":{"out_params":{"s3":[]}}}`, events.ErrInvalidField},
+		{"batch output transcription object", `{"version":"1.0.0","type":"batch-processor.job-finished","payload":{"output":{"transcription":{}}}}`, events.ErrInvalidField},
+		{"sip_headers list", `{"version":"1.0.0","type":"dialin.connected","payload":{"sip_headers":["X-A"]}}`, events.ErrInvalidField},
+		{"is_sip_refer string", `{"version":"1.0.0","type":"calltransfer.triggered","payload":{"is_sip_refer":"true"}}`, events.ErrInvalidField},
+		{"streaming.warning details kept whatever its kind", `{"version":"1.0.0","type":"streaming.warning","payload":{"details":"text"}}`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev, err := events.Parse([]byte(tt.in))
+			if tt.wantErr == nil {
+				if err != nil || ev == nil {
+					t.Fatalf("Parse(%q) = %v, %v, want an event", tt.in, ev, err)
+				}
+				return
+			}
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Parse(%q) = %v, %v, want error %v", tt.in, ev, err, tt.wantErr)
 			}

@@ -12,6 +12,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -119,6 +121,81 @@ func mainFields(ev events.Event) string {
 	case *events.WaitingParticipantLeft:
 		add("user", e.Payload.UserName)
 		add("waited", e.Payload.Duration.Duration())
+	case *events.RecordingStarted:
+		add("recording", e.Payload.RecordingID)
+		add("layout", e.Payload.Layout.Preset)
+	case *events.RecordingReadyToDownload:
+		add("recording", e.Payload.RecordingID)
+		add("duration", e.Payload.Duration.Duration())
+		add("s3_key", e.Payload.S3Key)
+		add("tracks", len(e.Payload.Tracks))
+	case *events.RecordingError:
+		add("cloud recording error", e.Payload.Action.IsCloudRecordingError())
+		add("error", e.Payload.ErrorMsg)
+		add("at", e.Payload.Timestamp.Time())
+	case *events.TranscriptStarted:
+		add("transcript", e.Payload.ID)
+		add("status", e.Payload.Status)
+	case *events.TranscriptReadyToDownload:
+		add("transcript", e.Payload.ID)
+		add("s3 key", e.Payload.OutParams.S3.Key)
+		add("finished", e.Payload.Status.Finished())
+	case *events.TranscriptError:
+		add("transcript", e.Payload.ID)
+		add("error", e.Payload.Error)
+	case *events.StreamingStarted:
+		add("instance", e.Payload.InstanceID)
+		add("layout", e.Payload.Layout.Preset)
+	case *events.StreamingUpdated:
+		add("instance", e.Payload.InstanceID)
+		add("layout", e.Payload.Layout.Preset)
+	case *events.StreamingEnded:
+		add("instance", e.Payload.InstanceID)
+	case *events.StreamingError:
+		add("error", e.Payload.ErrorMessage)
+	case *events.StreamingWarning:
+		var details bytes.Buffer
+		if json.Compact(&details, e.Payload.Details) == nil {
+			add("details", details.String())
+		}
+	case *events.BatchProcessorJobFinished:
+		add("job", e.Payload.ID)
+		add("preset", e.Payload.Preset)
+		add("transcript files", len(e.Payload.Output.Transcription))
+	case *events.BatchProcessorError:
+		add("job", e.Payload.ID)
+		add("error", e.Payload.Error)
+	case *events.DialoutConnected:
+		add("destination", e.Payload.Destination)
+	case *events.DialoutAnswered:
+		add("destination", e.Payload.Destination)
+	case *events.DialoutStopped:
+		add("destination", e.Payload.Destination)
+	case *events.DialoutWarning:
+		add("session", e.Payload.SessionID)
+	case *events.DialoutError:
+		add("error", e.Payload.ErrorMsg)
+	case *events.DialinReady:
+		add("sip_endpoint", e.Payload.SIPEndpoint)
+	case *events.DialinConnected:
+		add("from", e.Payload.SIPFrom)
+		add("headers", e.Payload.SIPHeaders.Map())
+	case *events.DialinStopped:
+		add("from", e.Payload.SIPFrom)
+	case *events.DialinWarning:
+		add("warning", e.Payload.ErrorMsg)
+	case *events.DialinError:
+		add("error", e.Payload.ErrorMsg)
+	case *events.CalltransferTriggered:
+		add("to", e.Payload.ToEndpoint)
+		add("sip refer", e.Payload.IsSIPRefer)
+	case *events.CalltransferInitiated:
+		add("to", e.Payload.ToEndpoint)
+	case *events.CalltransferAnswered:
+		add("to", e.Payload.ToEndpoint)
+	case *events.CalltransferCompleted:
+		add("to", e.Payload.ToEndpoint)
+		add("status", e.Payload.CompleteStatus)
 	case *events.Unknown:
 		add("payload bytes", len(e.Payload))
 	}

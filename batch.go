@@ -1,0 +1,143 @@
+package events
+
+import "strings"
+
+// A BatchPreset names the processing a batch-processor job ran. The
+// constants are the values Daily documents; any other string is kept as
+// sent.
+type BatchPreset string
+
+// Batch-processor presets.
+const (
+	BatchPresetTranscript BatchPreset = "transcript"
+	BatchPresetSOAPNotes  BatchPreset = "soap-notes"
+	BatchPresetSummarize  BatchPreset = "summarize"
+)
+
+// A BatchStatus is the state of a batch-processor job. The constants are the
+// values Daily documents; any other string is kept as sent.
+type BatchStatus string
+
+// Batch-processor job states.
+const (
+	BatchStatusFinished BatchStatus = "finished"
+	BatchStatusError    BatchStatus = "error"
+)
+
+// A BatchSourceType says what a batch-processor job was given to work on.
+// The constants are the values Daily documents; any other string is kept as
+// sent.
+type BatchSourceType string
+
+// Batch-processor sources.
+const (
+	BatchSourceRecordingID   BatchSourceType = "recordingId"
+	BatchSourceURI           BatchSourceType = "uri"
+	BatchSourceTranscriptURI BatchSourceType = "transcriptUri"
+)
+
+// A BatchFormat is the file format of a batch-processor output. Daily's
+// documentation writes JSON in capitals and its example in lower case, so
+// compare formats with Is, which ignores case.
+type BatchFormat string
+
+// Batch-processor output formats.
+const (
+	BatchFormatJSON BatchFormat = "json"
+	BatchFormatSRT  BatchFormat = "srt"
+	BatchFormatTXT  BatchFormat = "txt"
+	BatchFormatVTT  BatchFormat = "vtt"
+)
+
+// Is reports whether f and g name the same format, ignoring case.
+func (f BatchFormat) Is(g BatchFormat) bool { return strings.EqualFold(string(f), string(g)) }
+
+// S3Config says where a batch-processor output file is in S3.
+type S3Config struct {
+	Bucket string `json:"bucket,omitempty"`
+	Key    string `json:"key,omitempty"`
+	Region string `json:"region,omitempty"`
+}
+
+// A BatchFile is one output file of a batch-processor job.
+type BatchFile struct {
+	Format   BatchFormat `json:"format,omitempty"`
+	S3Config S3Config    `json:"s3Config,omitzero"`
+}
+
+// BatchInput is what a batch-processor job processed. Its keys are
+// camelCase.
+type BatchInput struct {
+	SourceType BatchSourceType `json:"sourceType,omitempty"`
+	// URI is the address of the media or transcript, for the uri and
+	// transcriptUri sources.
+	URI string `json:"uri,omitempty"`
+	// RecordingID is the Daily recording processed, for the recordingId
+	// source.
+	RecordingID string `json:"recordingId,omitempty"`
+	// Language is a BCP 47 language code, for the uri source.
+	Language string `json:"language,omitempty"`
+}
+
+// BatchOutput lists the files a batch-processor job produced. Each member
+// is present only if the job produced it: nil when absent.
+type BatchOutput struct {
+	SOAP    *BatchFile `json:"soap,omitempty"`
+	Concept *BatchFile `json:"concept,omitempty"`
+	Summary *BatchFile `json:"summary,omitempty"`
+	// Transcription has one entry per transcript file format.
+	Transcription []BatchFile `json:"transcription,omitempty"`
+}
+
+// A BatchJob is the payload of the batch-processor events.
+type BatchJob struct {
+	// ID identifies the batch-processor job.
+	ID     string      `json:"id,omitempty"`
+	Preset BatchPreset `json:"preset,omitempty"`
+	Status BatchStatus `json:"status,omitempty"`
+	Input  BatchInput  `json:"input,omitzero"`
+	// Output lists the files produced; batch-processor.job-finished only.
+	Output BatchOutput `json:"output,omitzero"`
+	// Error describes the failure; batch-processor.error only.
+	Error string `json:"error,omitempty"`
+}
+
+// BatchProcessorJobFinished is sent when a batch-processor job finishes.
+//
+// The webhook event name is "batch-processor.job-finished".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-job-finished
+type BatchProcessorJobFinished struct {
+	Envelope
+	Payload BatchJob `json:"payload"`
+}
+
+// BatchProcessorError is sent when a batch-processor job ends in error.
+//
+// The webhook event name is "batch-processor.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-error
+type BatchProcessorError struct {
+	Envelope
+	Payload BatchJob `json:"payload"`
+}
+
+// Methods that make each type an Event.
+
+func (*BatchProcessorJobFinished) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e BatchProcessorJobFinished) MarshalJSON() ([]byte, error) {
+	type plain BatchProcessorJobFinished
+	return marshalEvent(e.raw, plain(e))
+}
+
+func (*BatchProcessorError) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e BatchProcessorError) MarshalJSON() ([]byte, error) {
+	type plain BatchProcessorError
+	return marshalEvent(e.raw, plain(e))
+}

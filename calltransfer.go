@@ -1,0 +1,137 @@
+package events
+
+// A CompleteStatus says how a call transfer ended. The constants are the
+// values Daily documents; any other string is kept as sent.
+type CompleteStatus string
+
+// Call transfer outcomes.
+const (
+	CompleteStatusCompleted CompleteStatus = "completed"
+	CompleteStatusFailed    CompleteStatus = "failed"
+	CompleteStatusBusy      CompleteStatus = "busy"
+	CompleteStatusNoAnswer  CompleteStatus = "no-answer"
+	CompleteStatusCanceled  CompleteStatus = "canceled"
+)
+
+// A CallTransferPayload is the payload of the call-transfer events. Each
+// event sends a subset of the fields; the others stay zero.
+type CallTransferPayload struct {
+	DomainID string `json:"domain_id,omitempty"`
+	Room     string `json:"room,omitempty"`
+	// Timestamp is when it happened. Daily's examples send it as a string.
+	Timestamp Time `json:"timestamp,omitzero"`
+	// SessionID is the participant (session) ID of the SIP participant
+	// whose call is transferred.
+	SessionID    string `json:"session_id,omitempty"`
+	MtgSessionID string `json:"mtg_session_id,omitempty"`
+	// ToEndpoint and FromEndpoint are the SIP endpoints the call is
+	// transferred to and from.
+	ToEndpoint   string `json:"to_endpoint,omitempty"`
+	FromEndpoint string `json:"from_endpoint,omitempty"`
+	// IsSIPRefer reports whether the transfer uses SIP REFER.
+	IsSIPRefer bool `json:"is_sip_refer,omitempty"`
+	// CompleteStatus says how the transfer ended;
+	// calltransfer.completed only, and documented only in Daily's OpenAPI.
+	CompleteStatus CompleteStatus `json:"complete_status,omitempty"`
+	// ReferSIPResponseCode is the SIP response to the REFER request, such
+	// as "202"; SIP REFER transfers only.
+	ReferSIPResponseCode string `json:"refer_sip_response_code,omitempty"`
+	// NotifySIPResponseCode is the last SIP status reported through
+	// NOTIFY; SIP REFER transfers only.
+	NotifySIPResponseCode string `json:"notify_sip_response_code,omitempty"`
+}
+
+// CalltransferTriggered is sent when Daily has accepted a request to
+// transfer a SIP call.
+//
+// The webhook event name is "calltransfer.triggered".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-triggered
+type CalltransferTriggered struct {
+	Envelope
+	Payload CallTransferPayload `json:"payload"`
+}
+
+// CalltransferInitiated is sent when Daily has sent the transfer's SIP
+// request, taken the SIP user out of the room and connected the call to the
+// target.
+//
+// The webhook event name is "calltransfer.initiated".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-initiated
+type CalltransferInitiated struct {
+	Envelope
+	Payload CallTransferPayload `json:"payload"`
+}
+
+// CalltransferAnswered is sent when the transfer target picks up. Daily does
+// not send it for SIP REFER transfers.
+//
+// The webhook event name is "calltransfer.answered".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-answered
+type CalltransferAnswered struct {
+	Envelope
+	Payload CallTransferPayload `json:"payload"`
+}
+
+// CalltransferCompleted is sent when the transfer target ended the
+// transferred call.
+//
+// The webhook event name is "calltransfer.completed".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-completed
+type CalltransferCompleted struct {
+	Envelope
+	Payload CallTransferPayload `json:"payload"`
+}
+
+// Methods that make each type an Event.
+
+func (*CalltransferTriggered) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e CalltransferTriggered) MarshalJSON() ([]byte, error) {
+	type plain CalltransferTriggered
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *CalltransferTriggered) RoomName() string { return e.Payload.Room }
+
+func (*CalltransferInitiated) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e CalltransferInitiated) MarshalJSON() ([]byte, error) {
+	type plain CalltransferInitiated
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *CalltransferInitiated) RoomName() string { return e.Payload.Room }
+
+func (*CalltransferAnswered) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e CalltransferAnswered) MarshalJSON() ([]byte, error) {
+	type plain CalltransferAnswered
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *CalltransferAnswered) RoomName() string { return e.Payload.Room }
+
+func (*CalltransferCompleted) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e CalltransferCompleted) MarshalJSON() ([]byte, error) {
+	type plain CalltransferCompleted
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.Room.
+func (e *CalltransferCompleted) RoomName() string { return e.Payload.Room }

@@ -1,0 +1,179 @@
+package events
+
+// A RecordingAction labels what happened to a recording. The constants are
+// the values Daily documents or sends; any other string is kept as sent.
+type RecordingAction string
+
+// Recording actions.
+const (
+	RecordingActionStartCloudRecording RecordingAction = "start-cloud-recording"
+	// RecordingActionCloudRecordingError is the spelling Daily's example
+	// delivery of recording.error uses.
+	RecordingActionCloudRecordingError RecordingAction = "cloud-recording-error"
+	// RecordingActionCloudRecordingErr is the misspelt value Daily's
+	// documentation lists for recording.error.
+	RecordingActionCloudRecordingErr RecordingAction = "clourd-recording-err"
+)
+
+// IsCloudRecordingError reports whether a is a cloud recording error, in
+// either of the spellings Daily uses.
+func (a RecordingAction) IsCloudRecordingError() bool {
+	return a == RecordingActionCloudRecordingError || a == RecordingActionCloudRecordingErr
+}
+
+// A RecordingType is the kind of a recording. The constants are the values
+// Daily documents or sends; any other string is kept as sent.
+type RecordingType string
+
+// Recording types.
+const (
+	RecordingTypeCloud          RecordingType = "cloud"
+	RecordingTypeRawTracks      RecordingType = "raw-tracks"
+	RecordingTypeCloudAudioOnly RecordingType = "cloud-audio-only"
+)
+
+// A RecordingStatus is the state of a recording. The constant is the value
+// Daily documents; any other string is kept as sent.
+type RecordingStatus string
+
+// Recording states.
+const (
+	RecordingStatusFinished RecordingStatus = "finished"
+)
+
+// A TrackType is the kind of media in a raw track. The constants are the
+// values Daily documents; any other string is kept as sent.
+type TrackType string
+
+// Track types.
+const (
+	TrackTypeAudio TrackType = "audio"
+	TrackTypeVideo TrackType = "video"
+)
+
+// A Track is one file of a raw-tracks recording.
+type Track struct {
+	// Size is the size of the file in bytes.
+	Size int64 `json:"size,omitempty"`
+	// Type is the kind of media in the track.
+	Type TrackType `json:"type,omitempty"`
+	// S3Key is the object key of the file in S3.
+	S3Key string `json:"s3Key,omitempty"`
+}
+
+// A RecordingStartedPayload is the payload of recording.started. It names no
+// room.
+type RecordingStartedPayload struct {
+	RecordingID string          `json:"recording_id,omitempty"`
+	Action      RecordingAction `json:"action,omitempty"`
+	// Layout is the layout in use; zero when absent.
+	Layout Layout `json:"layout,omitzero"`
+	// StartedBy is the participant (session) ID of whoever started it.
+	StartedBy string `json:"started_by,omitempty"`
+	// InstanceID is the recording instance given when it was started.
+	InstanceID string `json:"instance_id,omitempty"`
+	StartTS    Time   `json:"start_ts,omitzero"`
+}
+
+// A RecordingReadyPayload is the payload of recording.ready-to-download.
+type RecordingReadyPayload struct {
+	// Type is the kind of recording; not the envelope's type.
+	Type        RecordingType   `json:"type,omitempty"`
+	RecordingID string          `json:"recording_id,omitempty"`
+	RoomName    string          `json:"room_name,omitempty"`
+	StartTS     Time            `json:"start_ts,omitzero"`
+	Status      RecordingStatus `json:"status,omitempty"`
+	// MaxParticipants is how many participants were recorded.
+	MaxParticipants int      `json:"max_participants,omitempty"`
+	Duration        Duration `json:"duration,omitzero"`
+	// S3Key is the object key of the recording in S3.
+	S3Key string `json:"s3_key,omitempty"`
+	// Tracks lists the files of a raw-tracks recording. It is nil when
+	// absent or null, as Daily sends it for other recordings or when role
+	// permissions were removed.
+	Tracks []Track `json:"tracks,omitempty"`
+	// ShareToken is undocumented: it appears in Daily's example delivery
+	// with no stated meaning.
+	ShareToken string `json:"share_token,omitempty"`
+}
+
+// A RecordingErrorPayload is the payload of recording.error.
+type RecordingErrorPayload struct {
+	// Action labels the error; test it with IsCloudRecordingError, since
+	// Daily spells it two ways.
+	Action     RecordingAction `json:"action,omitempty"`
+	ErrorMsg   string          `json:"error_msg,omitempty"`
+	InstanceID string          `json:"instance_id,omitempty"`
+	RoomName   string          `json:"room_name,omitempty"`
+	// Timestamp is when the error was raised. Daily sends it as a string.
+	Timestamp Time `json:"timestamp,omitzero"`
+}
+
+// RecordingStarted is sent when Daily begins a recording, whether started
+// from daily-js, the REST API or Daily Prebuilt.
+//
+// The webhook event name is "recording.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-started
+type RecordingStarted struct {
+	Envelope
+	Payload RecordingStartedPayload `json:"payload"`
+}
+
+// RecordingReadyToDownload is sent once a recording has finished with a
+// non-zero duration and its file is in S3.
+//
+// The webhook event name is "recording.ready-to-download".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-ready-to-download
+type RecordingReadyToDownload struct {
+	Envelope
+	Payload RecordingReadyPayload `json:"payload"`
+}
+
+// RecordingError is sent when a recording fails, before it starts or while
+// it runs. A [RecordingStarted] or [RecordingReadyToDownload] may still
+// follow.
+//
+// The webhook event name is "recording.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-error
+type RecordingError struct {
+	Envelope
+	Payload RecordingErrorPayload `json:"payload"`
+}
+
+// Methods that make each type an Event.
+
+func (*RecordingStarted) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e RecordingStarted) MarshalJSON() ([]byte, error) {
+	type plain RecordingStarted
+	return marshalEvent(e.raw, plain(e))
+}
+
+func (*RecordingReadyToDownload) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e RecordingReadyToDownload) MarshalJSON() ([]byte, error) {
+	type plain RecordingReadyToDownload
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.RoomName.
+func (e *RecordingReadyToDownload) RoomName() string { return e.Payload.RoomName }
+
+func (*RecordingError) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e RecordingError) MarshalJSON() ([]byte, error) {
+	type plain RecordingError
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.RoomName.
+func (e *RecordingError) RoomName() string { return e.Payload.RoomName }

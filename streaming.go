@@ -1,0 +1,147 @@
+package events
+
+import "encoding/json"
+
+// A StreamingPayload is the payload of streaming.started, streaming.updated
+// and streaming.ended. It names no room.
+type StreamingPayload struct {
+	// Timestamp is when the stream started, was updated or ended.
+	Timestamp  Time   `json:"timestamp,omitzero"`
+	InstanceID string `json:"instance_id,omitempty"`
+	DomainID   string `json:"domain_id,omitempty"`
+	// Layout is the layout in use; zero when absent, as for
+	// streaming.ended.
+	Layout Layout `json:"layout,omitzero"`
+}
+
+// A StreamingErrorPayload is the payload of streaming.error.
+type StreamingErrorPayload struct {
+	Timestamp  Time   `json:"timestamp,omitzero"`
+	InstanceID string `json:"instance_id,omitempty"`
+	// ErrorMessage describes the failure (error_message, not error_msg).
+	ErrorMessage string `json:"error_message,omitempty"`
+	RoomName     string `json:"room_name,omitempty"`
+	DomainID     string `json:"domain_id,omitempty"`
+}
+
+// A StreamingWarningPayload is the payload of streaming.warning. Daily
+// documents only that it has a details object with the endpoints concerned;
+// the other fields are expected by analogy with streaming.error and are
+// zero when absent.
+type StreamingWarningPayload struct {
+	// Details describes the warning. Its shape is undocumented beyond an
+	// "endpoints" member, so it is kept as raw JSON; nil when absent.
+	Details    json.RawMessage `json:"details,omitempty"`
+	Timestamp  Time            `json:"timestamp,omitzero"`
+	InstanceID string          `json:"instance_id,omitempty"`
+	DomainID   string          `json:"domain_id,omitempty"`
+	RoomName   string          `json:"room_name,omitempty"`
+}
+
+// StreamingStarted is sent when a live stream begins, started from daily-js
+// or the REST API.
+//
+// The webhook event name is "streaming.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-started
+type StreamingStarted struct {
+	Envelope
+	Payload StreamingPayload `json:"payload"`
+}
+
+// StreamingUpdated is sent when a change to a running live stream has been
+// processed. It confirms the processing, not that the change took effect.
+//
+// The webhook event name is "streaming.updated".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-updated
+type StreamingUpdated struct {
+	Envelope
+	Payload StreamingPayload `json:"payload"`
+}
+
+// StreamingEnded is sent when a live stream stops.
+//
+// The webhook event name is "streaming.ended".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-ended
+type StreamingEnded struct {
+	Envelope
+	Payload StreamingPayload `json:"payload"`
+}
+
+// StreamingError is sent when a live stream fails to start or fails while
+// running. Other streaming events may still follow.
+//
+// The webhook event name is "streaming.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-error
+type StreamingError struct {
+	Envelope
+	Payload StreamingErrorPayload `json:"payload"`
+}
+
+// StreamingWarning is sent when something goes wrong with a live stream that
+// keeps running: the media server rejected an endpoint update, one RTMP
+// destination was dropped, or a layout option could not be applied.
+//
+// The webhook event name is "streaming.warning".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-warning
+type StreamingWarning struct {
+	Envelope
+	Payload StreamingWarningPayload `json:"payload"`
+}
+
+// Methods that make each type an Event.
+
+func (*StreamingStarted) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e StreamingStarted) MarshalJSON() ([]byte, error) {
+	type plain StreamingStarted
+	return marshalEvent(e.raw, plain(e))
+}
+
+func (*StreamingUpdated) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e StreamingUpdated) MarshalJSON() ([]byte, error) {
+	type plain StreamingUpdated
+	return marshalEvent(e.raw, plain(e))
+}
+
+func (*StreamingEnded) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e StreamingEnded) MarshalJSON() ([]byte, error) {
+	type plain StreamingEnded
+	return marshalEvent(e.raw, plain(e))
+}
+
+func (*StreamingError) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e StreamingError) MarshalJSON() ([]byte, error) {
+	type plain StreamingError
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.RoomName.
+func (e *StreamingError) RoomName() string { return e.Payload.RoomName }
+
+func (*StreamingWarning) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e StreamingWarning) MarshalJSON() ([]byte, error) {
+	type plain StreamingWarning
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.RoomName.
+func (e *StreamingWarning) RoomName() string { return e.Payload.RoomName }

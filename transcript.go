@@ -1,0 +1,245 @@
+package events
+
+import (
+	"encoding/json"
+	"reflect"
+)
+
+// A TranscriptStatus is the state of a transcript. Daily's three transcript
+// pages list different values for the same states, so test it with Finished
+// and Failed rather than against one constant. Any other string is kept as
+// sent.
+type TranscriptStatus string
+
+// Transcript states, in every spelling Daily documents.
+const (
+	TranscriptStatusInProgress TranscriptStatus = "t_in_progress"
+	TranscriptStatusCompleted  TranscriptStatus = "t_completed"
+	TranscriptStatusFinished   TranscriptStatus = "t_finished"
+	TranscriptStatusFailed     TranscriptStatus = "t_failed"
+	TranscriptStatusError      TranscriptStatus = "t_error"
+)
+
+// Finished reports whether s says the transcript is done: t_finished or
+// t_completed.
+func (s TranscriptStatus) Finished() bool {
+	return s == TranscriptStatusFinished || s == TranscriptStatusCompleted
+}
+
+// Failed reports whether s says the transcript failed: t_failed or t_error.
+func (s TranscriptStatus) Failed() bool {
+	return s == TranscriptStatusFailed || s == TranscriptStatusError
+}
+
+// TranscriptInfo is the info object of the transcript events.
+type TranscriptInfo struct {
+	// InstanceID is the transcription instance.
+	InstanceID string `json:"instanceId,omitempty"`
+	// StartTS and EndTS bound the transcription; transcript.error only.
+	StartTS Time `json:"startTs,omitzero"`
+	EndTS   Time `json:"endTs,omitzero"`
+}
+
+// OutParams says where a transcript is written.
+type OutParams struct {
+	// S3 is the S3 destination; zero when absent.
+	S3 TranscriptS3 `json:"s3,omitzero"`
+}
+
+// TranscriptS3 is the S3 destination of a transcript.
+//
+// Daily's older documentation spells the role fields externalId and
+// assumeRoleArn and its generated SDK external_id and assume_role_arn; both
+// spellings decode, and each marshals back in the spelling it arrived in.
+type TranscriptS3 struct {
+	// Key is the object key of the transcript file.
+	Key    string `json:"key,omitempty"`
+	Bucket string `json:"bucket,omitempty"`
+	Region string `json:"region,omitempty"`
+	// ExternalID is the external ID Daily uses when it assumes the
+	// customer's IAM role; transcript.error only.
+	ExternalID string `json:"externalId,omitempty"`
+	// AssumeRoleARN is the ARN of the IAM role Daily assumes to write to
+	// the customer's bucket; transcript.error only.
+	AssumeRoleARN string `json:"assumeRoleArn,omitempty"`
+
+	snakeExternalID, snakeAssumeRoleARN bool
+}
+
+// transcriptS3Wire has both spellings of the role fields.
+type transcriptS3Wire struct {
+	Key                string  `json:"key,omitempty"`
+	Bucket             string  `json:"bucket,omitempty"`
+	Region             string  `json:"region,omitempty"`
+	ExternalID         *string `json:"externalId,omitempty"`
+	AssumeRoleARN      *string `json:"assumeRoleArn,omitempty"`
+	SnakeExternalID    *string `json:"external_id,omitempty"`
+	SnakeAssumeRoleARN *string `json:"assume_role_arn,omitempty"`
+}
+
+// IsZero reports whether s is the zero TranscriptS3: the field was absent.
+func (s TranscriptS3) IsZero() bool { return s == TranscriptS3{} }
+
+// Equal reports whether s and t hold the same values, whichever spelling
+// their role fields arrived in.
+func (s TranscriptS3) Equal(t TranscriptS3) bool {
+	s.snakeExternalID, s.snakeAssumeRoleARN = false, false
+	t.snakeExternalID, t.snakeAssumeRoleARN = false, false
+	return s == t
+}
+
+// MarshalJSON writes the role fields in the spelling they arrived in,
+// camelCase for a TranscriptS3 built in code.
+func (s TranscriptS3) MarshalJSON() ([]byte, error) {
+	w := transcriptS3Wire{Key: s.Key, Bucket: s.Bucket, Region: s.Region}
+	if s.ExternalID != "" {
+		if s.snakeExternalID {
+			w.SnakeExternalID = &s.ExternalID
+		} else {
+			w.ExternalID = &s.ExternalID
+		}
+	}
+	if s.AssumeRoleARN != "" {
+		if s.snakeAssumeRoleARN {
+			w.SnakeAssumeRoleARN = &s.AssumeRoleARN
+		} else {
+			w.AssumeRoleARN = &s.AssumeRoleARN
+		}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON accepts both spellings of the role fields; where both are
+// present, the camelCase one wins.
+func (s *TranscriptS3) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[TranscriptS3]()}
+	}
+	var w transcriptS3Wire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*s = TranscriptS3{Key: w.Key, Bucket: w.Bucket, Region: w.Region}
+	switch {
+	case w.ExternalID != nil:
+		s.ExternalID = *w.ExternalID
+	case w.SnakeExternalID != nil:
+		s.ExternalID, s.snakeExternalID = *w.SnakeExternalID, true
+	}
+	switch {
+	case w.AssumeRoleARN != nil:
+		s.AssumeRoleARN = *w.AssumeRoleARN
+	case w.SnakeAssumeRoleARN != nil:
+		s.AssumeRoleARN, s.snakeAssumeRoleARN = *w.SnakeAssumeRoleARN, true
+	}
+	return nil
+}
+
+// A TranscriptPayload is the payload of the transcript events. Each event
+// sends a subset of the fields; the others stay zero.
+type TranscriptPayload struct {
+	// ID identifies the transcript; not the envelope's ID.
+	ID   string         `json:"id,omitempty"`
+	Info TranscriptInfo `json:"info,omitzero"`
+	// RoomID is the room's ID, a UUID. Daily's example of
+	// transcript.ready-to-download repeats this key with the room's name;
+	// decoding keeps the last value, as encoding/json does.
+	RoomID string `json:"room_id,omitempty"`
+	// RoomName is the room's name; newer deliveries only.
+	RoomName     string `json:"room_name,omitempty"`
+	MtgSessionID string `json:"mtg_session_id,omitempty"`
+	// MaxParticipants is the largest number of participants during the
+	// transcription.
+	MaxParticipants int `json:"max_participants,omitempty"`
+	// Duration is the transcript's length so far.
+	Duration Duration `json:"duration,omitzero"`
+	// ParticipantMinutes is the participant-minutes accumulated; Daily
+	// sends whole or fractional numbers.
+	ParticipantMinutes float64          `json:"participant_minutes,omitempty"`
+	Status             TranscriptStatus `json:"status,omitempty"`
+	OutParams          OutParams        `json:"out_params,omitzero"`
+	// DomainID is the Daily domain; transcript.ready-to-download only.
+	DomainID string `json:"domain_id,omitempty"`
+	// Error describes the failure; transcript.error only.
+	Error string `json:"error,omitempty"`
+}
+
+// TranscriptStarted is sent when Daily begins transcribing, started from
+// daily-js, the REST API or another client. Its schema version is 1.1.0.
+//
+// The webhook event name is "transcript.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-started
+type TranscriptStarted struct {
+	Envelope
+	Payload TranscriptPayload `json:"payload"`
+}
+
+// TranscriptReadyToDownload is sent once a transcript has finished with a
+// non-zero duration and its file is in S3. Its schema version is 1.1.0.
+//
+// The webhook event name is "transcript.ready-to-download".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-ready-to-download
+type TranscriptReadyToDownload struct {
+	Envelope
+	Payload TranscriptPayload `json:"payload"`
+}
+
+// TranscriptError is sent when transcription fails, before it starts or
+// while it runs. Its schema version is 1.1.0.
+//
+// The webhook event name is "transcript.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-error
+type TranscriptError struct {
+	Envelope
+	Payload TranscriptPayload `json:"payload"`
+}
+
+var (
+	_ json.Marshaler   = TranscriptS3{}
+	_ json.Unmarshaler = (*TranscriptS3)(nil)
+)
+
+// Methods that make each type an Event.
+
+func (*TranscriptStarted) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e TranscriptStarted) MarshalJSON() ([]byte, error) {
+	type plain TranscriptStarted
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.RoomName.
+func (e *TranscriptStarted) RoomName() string { return e.Payload.RoomName }
+
+func (*TranscriptReadyToDownload) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e TranscriptReadyToDownload) MarshalJSON() ([]byte, error) {
+	type plain TranscriptReadyToDownload
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.RoomName.
+func (e *TranscriptReadyToDownload) RoomName() string { return e.Payload.RoomName }
+
+func (*TranscriptError) sealed() {}
+
+// MarshalJSON returns the delivery e was parsed from, or e's typed fields
+// when e was built in code.
+func (e TranscriptError) MarshalJSON() ([]byte, error) {
+	type plain TranscriptError
+	return marshalEvent(e.raw, plain(e))
+}
+
+// RoomName returns the name of the room, e.Payload.RoomName.
+func (e *TranscriptError) RoomName() string { return e.Payload.RoomName }

@@ -1,9 +1,14 @@
 package events_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"time"
 
 	"github.com/dailywebhooks/events"
 )
@@ -143,4 +148,82 @@ func ExampleTime() {
 	// Output:
 	// 1728036610 true false
 	// {"at":"1728036610","eject":null}
+}
+
+func ExampleHandler() {
+	v, err := events.NewVerifier(events.VerifierConfig{
+		Secrets: []string{"ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="}, // as Daily shows it
+	})
+	if err != nil {
+		log.Fatal(err) // an empty or malformed secret fails here, not later
+	}
+	h := &events.Handler{
+		Verifier: v,
+		Handle: func(ctx context.Context, ev events.Event) error {
+			if e, ok := ev.(*events.ParticipantJoined); ok {
+				fmt.Println(e.Payload.UserName, "joined", e.Payload.Room)
+			}
+			return nil
+		},
+		OnError: func(r *http.Request, err error) { fmt.Println("not handled:", err) },
+	}
+
+	// A signed delivery, as Daily sends it.
+	body := []byte(`{"version":"1.0.0","type":"participant.joined","id":"p1","payload":{"room":"standup","user_name":"Ada"}}`)
+	req, _ := events.Signer{Secret: "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="}.NewRequest("/daily", body)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+
+	// The same body signed with another secret.
+	req, _ = events.Signer{Secret: "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM="}.NewRequest("/daily", body)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	// Output:
+	// Ada joined standup
+	// 200
+	// not handled: events: invalid signature
+	// 401
+}
+
+func ExampleOn() {
+	var m events.Mux
+	events.On(&m, func(ctx context.Context, e *events.MeetingEnded) error {
+		fmt.Println("meeting ended in", e.Payload.Room)
+		return nil
+	})
+	events.On(&m, func(ctx context.Context, e *events.RecordingReadyToDownload) error {
+		fmt.Println("recording ready:", e.Payload.S3Key)
+		return nil
+	})
+	// m.Handle is what a Handler's Handle field takes; here it is called
+	// directly.
+	for _, body := range []string{
+		`{"version":"1.0.0","type":"meeting.ended","payload":{"room":"standup"}}`,
+		`{"version":"1.0.0","type":"recording.ready-to-download","payload":{"s3_key":"acme/standup/1.mp4"}}`,
+		`{"version":"1.0.0","type":"meeting.started","payload":{"room":"standup"}}`,
+	} {
+		ev, _ := events.Parse([]byte(body))
+		_ = m.Handle(context.Background(), ev)
+	}
+	// Output:
+	// meeting ended in standup
+	// recording ready: acme/standup/1.mp4
+}
+
+func ExampleVerifier_Verify() {
+	v, _ := events.NewVerifier(events.VerifierConfig{
+		Secrets: []string{"ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="},
+		// A fixed clock, for deliveries verified after being queued.
+		Now: func() time.Time { return time.Unix(1708526100, 0) },
+	})
+	body := []byte(`{"version":"1.0.0","type":"meeting.started","id":"met-sta-1","payload":{"start_ts":1708526032.672,"meeting_id":"m-1","room":"r"},"event_ts":1708526033.049}`)
+	_, err := v.Verify(body, "/YQ1+UYf2IRo20qerNEqwr7QVaiyoj0AmtY9UUZgoC8=", "1708526033")
+	fmt.Println(err)
+	_, err = v.Verify(append(body, ' '), "/YQ1+UYf2IRo20qerNEqwr7QVaiyoj0AmtY9UUZgoC8=", "1708526033")
+	fmt.Println(errors.Is(err, events.ErrInvalidSignature))
+	// Output:
+	// <nil>
+	// true
 }

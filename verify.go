@@ -1,0 +1,326 @@
+package events
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// The headers Daily sends with every delivery.
+const (
+	// HeaderSignature carries base64(HMAC-SHA256(secret, timestamp + "." +
+	// body)).
+	HeaderSignature = "X-Webhook-Signature"
+	// HeaderTimestamp carries the timestamp that is part of the signed
+	// message. Daily does not document its unit; seconds and milliseconds
+	// both occur.
+	HeaderTimestamp = "X-Webhook-Timestamp"
+)
+
+// Defaults of [VerifierConfig].
+const (
+	// DefaultTolerance is how far the signed timestamp may be from the
+	// verifier's clock, in either direction.
+	DefaultTolerance = 5 * time.Minute
+	// DefaultMaxBodyBytes bounds the request bodies a [Verifier] reads.
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Verification errors. Their text never contains a secret or a computed
+// signature, so it is safe to log or return to a client.
+var (
+	// ErrInvalidSecret means that a secret given to NewVerifier or Sign is
+	// empty or not standard base64.
+	ErrInvalidSecret = errors.New("events: invalid webhook secret")
+	// ErrMissingSignature means that the X-Webhook-Signature or
+	// X-Webhook-Timestamp header is missing or empty.
+	ErrMissingSignature = errors.New("events: missing signature headers")
+	// ErrInvalidSignature means that the signature matches none of the
+	// secrets: the body, the timestamp or the signature was changed, or
+	// another secret signed it.
+	ErrInvalidSignature = errors.New("events: invalid signature")
+	// ErrInvalidTimestamp means that X-Webhook-Timestamp is not a whole
+	// number of seconds or milliseconds.
+	ErrInvalidTimestamp = errors.New("events: invalid signature timestamp")
+	// ErrStaleTimestamp means that the delivery is authentic but its
+	// timestamp is outside the tolerance, as for a replayed request.
+	ErrStaleTimestamp = errors.New("events: signature timestamp outside the tolerance")
+	// ErrUnauthorized means that the Authorization header does not carry
+	// the configured basic-auth value.
+	ErrUnauthorized = errors.New("events: missing or wrong Authorization header")
+	// ErrBodyTooLarge means that the request body exceeds the limit.
+	ErrBodyTooLarge = errors.New("events: request body too large")
+)
+
+// VerifierConfig configures a [Verifier]. The zero value of every field but
+// Secrets is the secure default.
+type VerifierConfig struct {
+	// Secrets are the webhook's hmac secrets in the base64 form Daily shows.
+	// At least one is required. Give several while rotating: a delivery
+	// signed by any of them verifies, and [Verification] says which.
+	Secrets []string
+	// Tolerance is how far X-Webhook-Timestamp may be from the clock, in
+	// either direction. Zero means DefaultTolerance.
+	Tolerance time.Duration
+	// DisableTimestampCheck accepts signed deliveries of any age. Only the
+	// signature is then checked, so a captured delivery can be replayed.
+	DisableTimestampCheck bool
+	// Now is the clock the timestamp is checked against. Nil means
+	// time.Now. Set it to verify deliveries that were queued and are
+	// checked later.
+	Now func() time.Time
+	// BasicAuth, when not empty, is the basicAuth value of the webhook:
+	// requests must then carry "Authorization: Basic " followed by it.
+	BasicAuth string
+	// MaxBodyBytes bounds the request bodies read by ParseRequest and
+	// [Handler]. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// CompactFallback also accepts a signature computed over the body
+	// with its insignificant whitespace removed, which is what a signer
+	// that re-serialises the JSON (JavaScript's JSON.stringify) produces.
+	// The raw body is always tried first.
+	CompactFallback bool
+}
+
+// A Verifier checks that deliveries come from Daily. Build one with
+// [NewVerifier]; it is safe for concurrent use.
+type Verifier struct {
+	keys            [][]byte
+	tolerance       time.Duration
+	checkTimestamp  bool
+	now             func() time.Time
+	basicAuth       []byte
+	maxBody         int64
+	compactFallback bool
+}
+
+// NewVerifier returns a Verifier for c. It returns an error wrapping
+// [ErrInvalidSecret] when c has no secret or one that is empty or not
+// standard base64, so that a misconfigured receiver fails at start-up
+// rather than accepting or refusing every delivery.
+func NewVerifier(c VerifierConfig) (*Verifier, error) {
+	if len(c.Secrets) == 0 {
+		return nil, fmt.Errorf("%w: no secret given", ErrInvalidSecret)
+	}
+	v := &Verifier{
+		tolerance:       c.Tolerance,
+		checkTimestamp:  !c.DisableTimestampCheck,
+		now:             c.Now,
+		maxBody:         c.MaxBodyBytes,
+		compactFallback: c.CompactFallback,
+	}
+	for i, s := range c.Secrets {
+		key, err := decodeSecret(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w (secret %d)", err, i)
+		}
+		v.keys = append(v.keys, key)
+	}
+	if v.tolerance <= 0 {
+		v.tolerance = DefaultTolerance
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if v.maxBody <= 0 {
+		v.maxBody = DefaultMaxBodyBytes
+	}
+	if c.BasicAuth != "" {
+		v.basicAuth = []byte("Basic " + c.BasicAuth)
+	}
+	return v, nil
+}
+
+// decodeSecret decodes a secret in the base64 form Daily shows.
+func decodeSecret(s string) ([]byte, error) {
+	if s == "" {
+		return nil, fmt.Errorf("%w: empty", ErrInvalidSecret)
+	}
+	key, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(key) == 0 {
+		return nil, fmt.Errorf("%w: not standard base64", ErrInvalidSecret)
+	}
+	return key, nil
+}
+
+// A Verification is the result of a successful verification.
+type Verification struct {
+	// Secret is the index in VerifierConfig.Secrets of the secret that
+	// signed the delivery.
+	Secret int
+	// Timestamp is the signed time, read in seconds or milliseconds by
+	// its magnitude; zero when it is not a number and the timestamp check
+	// is disabled.
+	Timestamp time.Time
+}
+
+// Verify checks a delivery: body is the raw request body, signature and
+// timestamp the values of the X-Webhook-Signature and X-Webhook-Timestamp
+// headers. The signature is compared in constant time against every secret.
+// An authentic delivery whose timestamp is outside the tolerance is refused
+// with [ErrStaleTimestamp].
+//
+// The errors wrap [ErrMissingSignature], [ErrInvalidSignature],
+// [ErrInvalidTimestamp] or [ErrStaleTimestamp].
+func (v *Verifier) Verify(body []byte, signature, timestamp string) (Verification, error) {
+	if signature == "" || timestamp == "" {
+		return Verification{}, ErrMissingSignature
+	}
+	got, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil || len(got) != sha256.Size {
+		return Verification{}, ErrInvalidSignature
+	}
+	match := v.match(got, timestamp, body)
+	if match < 0 && v.compactFallback {
+		var compact bytes.Buffer
+		if json.Compact(&compact, body) == nil && !bytes.Equal(compact.Bytes(), body) {
+			match = v.match(got, timestamp, compact.Bytes())
+		}
+	}
+	if match < 0 {
+		return Verification{}, ErrInvalidSignature
+	}
+	res := Verification{Secret: match}
+	ts, ok := parseTimestamp(timestamp)
+	if ok {
+		res.Timestamp = ts
+	}
+	if !v.checkTimestamp {
+		return res, nil
+	}
+	if !ok {
+		return Verification{}, ErrInvalidTimestamp
+	}
+	if d := v.now().Sub(ts); d > v.tolerance || d < -v.tolerance {
+		return Verification{}, ErrStaleTimestamp
+	}
+	return res, nil
+}
+
+// match returns the index of the key whose MAC of timestamp.body equals
+// got, or -1. Every key is tried, so the time taken does not say which one
+// matched.
+func (v *Verifier) match(got []byte, timestamp string, body []byte) int {
+	match := -1
+	for i, key := range v.keys {
+		if hmac.Equal(mac(key, timestamp, body), got) && match < 0 {
+			match = i
+		}
+	}
+	return match
+}
+
+// mac computes HMAC-SHA256(key, timestamp + "." + body).
+func mac(key []byte, timestamp string, body []byte) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(timestamp))
+	h.Write([]byte{'.'})
+	h.Write(body)
+	return h.Sum(nil)
+}
+
+// parseTimestamp reads a timestamp header: whole epoch seconds, or
+// milliseconds when above 10^12 (a date in the year 33658 in seconds).
+func parseTimestamp(s string) (time.Time, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, false
+	}
+	if n > 1e12 {
+		return time.UnixMilli(n), true
+	}
+	return time.Unix(n, 0), true
+}
+
+// checkBasicAuth reports whether r carries the configured basic-auth value,
+// comparing in constant time; it reports true when none is configured.
+func (v *Verifier) checkBasicAuth(r *http.Request) bool {
+	if v.basicAuth == nil {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), v.basicAuth) == 1
+}
+
+// ReadBody reads the body of r, at most MaxBodyBytes of it. It returns an
+// error wrapping [ErrBodyTooLarge] for a longer body.
+func (v *Verifier) ReadBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	if r.ContentLength > v.maxBody {
+		return nil, ErrBodyTooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, v.maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("events: reading the request body: %w", err)
+	}
+	if int64(len(body)) > v.maxBody {
+		return nil, ErrBodyTooLarge
+	}
+	return body, nil
+}
+
+// VerifyRequest reads the body of r within the size limit, checks the
+// basic-auth value if one is configured, and verifies the signature over the
+// raw bytes. It returns the body only when the delivery is authentic.
+//
+// The errors wrap [ErrBodyTooLarge], [ErrUnauthorized] or one of the errors
+// of [Verifier.Verify].
+func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) {
+	if !v.checkBasicAuth(r) {
+		return nil, Verification{}, ErrUnauthorized
+	}
+	body, err := v.ReadBody(r)
+	if err != nil {
+		return nil, Verification{}, err
+	}
+	res, err := v.Verify(body, r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp))
+	if err != nil {
+		return nil, Verification{}, err
+	}
+	return body, res, nil
+}
+
+// ParseRequest verifies r as [Verifier.VerifyRequest] does and then parses
+// its body with p. Verification happens first, over the raw bytes, so
+// nothing of an unauthenticated body is decoded.
+func (v *Verifier) ParseRequest(p Parser, r *http.Request) (Event, error) {
+	body, _, err := v.VerifyRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	return p.Parse(body)
+}
+
+// Sign returns the X-Webhook-Signature value Daily sends for body at the
+// given X-Webhook-Timestamp value, with secret in the base64 form Daily
+// shows. It returns an error wrapping [ErrInvalidSecret] for a secret that
+// is empty or not standard base64.
+func Sign(secret, timestamp string, body []byte) (string, error) {
+	key, err := decodeSecret(secret)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(mac(key, timestamp, body)), nil
+}
+
+// NewSecret returns a new random secret of 32 bytes in base64, the form
+// Daily's hmac setting takes. Give it to Daily when creating the webhook so
+// that the receiver knows the secret before the first request.
+func NewSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("events: reading random bytes: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}

@@ -86,7 +86,7 @@ type BatchOutput struct {
 	Concept *BatchFile `json:"concept,omitempty"`
 	Summary *BatchFile `json:"summary,omitempty"`
 	// Transcription has one entry per transcript file format.
-	Transcription []BatchFile `json:"transcription,omitempty"`
+	Transcription []BatchFile `json:"transcription,omitzero"`
 }
 
 // A BatchJob is the payload of the batch-processor events.
@@ -126,6 +126,8 @@ type BatchProcessorError struct {
 
 func (*BatchProcessorJobFinished) sealed() {}
 
+func (e *BatchProcessorJobFinished) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e BatchProcessorJobFinished) MarshalJSON() ([]byte, error) {
@@ -134,6 +136,8 @@ func (e BatchProcessorJobFinished) MarshalJSON() ([]byte, error) {
 }
 
 func (*BatchProcessorError) sealed() {}
+
+func (e *BatchProcessorError) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

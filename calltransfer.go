@@ -90,6 +90,8 @@ type CalltransferCompleted struct {
 
 func (*CalltransferTriggered) sealed() {}
 
+func (e *CalltransferTriggered) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e CalltransferTriggered) MarshalJSON() ([]byte, error) {
@@ -101,6 +103,8 @@ func (e CalltransferTriggered) MarshalJSON() ([]byte, error) {
 func (e *CalltransferTriggered) RoomName() string { return e.Payload.Room }
 
 func (*CalltransferInitiated) sealed() {}
+
+func (e *CalltransferInitiated) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -114,6 +118,8 @@ func (e *CalltransferInitiated) RoomName() string { return e.Payload.Room }
 
 func (*CalltransferAnswered) sealed() {}
 
+func (e *CalltransferAnswered) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e CalltransferAnswered) MarshalJSON() ([]byte, error) {
@@ -125,6 +131,8 @@ func (e CalltransferAnswered) MarshalJSON() ([]byte, error) {
 func (e *CalltransferAnswered) RoomName() string { return e.Payload.Room }
 
 func (*CalltransferCompleted) sealed() {}
+
+func (e *CalltransferCompleted) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

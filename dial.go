@@ -152,6 +152,8 @@ type DialinError struct {
 
 func (*DialoutConnected) sealed() {}
 
+func (e *DialoutConnected) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e DialoutConnected) MarshalJSON() ([]byte, error) {
@@ -163,6 +165,8 @@ func (e DialoutConnected) MarshalJSON() ([]byte, error) {
 func (e *DialoutConnected) RoomName() string { return e.Payload.Room }
 
 func (*DialoutAnswered) sealed() {}
+
+func (e *DialoutAnswered) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -176,6 +180,8 @@ func (e *DialoutAnswered) RoomName() string { return e.Payload.Room }
 
 func (*DialoutStopped) sealed() {}
 
+func (e *DialoutStopped) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e DialoutStopped) MarshalJSON() ([]byte, error) {
@@ -187,6 +193,8 @@ func (e DialoutStopped) MarshalJSON() ([]byte, error) {
 func (e *DialoutStopped) RoomName() string { return e.Payload.Room }
 
 func (*DialoutWarning) sealed() {}
+
+func (e *DialoutWarning) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -200,6 +208,8 @@ func (e *DialoutWarning) RoomName() string { return e.Payload.Room }
 
 func (*DialoutError) sealed() {}
 
+func (e *DialoutError) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e DialoutError) MarshalJSON() ([]byte, error) {
@@ -211,6 +221,8 @@ func (e DialoutError) MarshalJSON() ([]byte, error) {
 func (e *DialoutError) RoomName() string { return e.Payload.Room }
 
 func (*DialinReady) sealed() {}
+
+func (e *DialinReady) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -224,6 +236,8 @@ func (e *DialinReady) RoomName() string { return e.Payload.Room }
 
 func (*DialinConnected) sealed() {}
 
+func (e *DialinConnected) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e DialinConnected) MarshalJSON() ([]byte, error) {
@@ -235,6 +249,8 @@ func (e DialinConnected) MarshalJSON() ([]byte, error) {
 func (e *DialinConnected) RoomName() string { return e.Payload.Room }
 
 func (*DialinStopped) sealed() {}
+
+func (e *DialinStopped) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -248,6 +264,8 @@ func (e *DialinStopped) RoomName() string { return e.Payload.Room }
 
 func (*DialinWarning) sealed() {}
 
+func (e *DialinWarning) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e DialinWarning) MarshalJSON() ([]byte, error) {
@@ -259,6 +277,8 @@ func (e DialinWarning) MarshalJSON() ([]byte, error) {
 func (e *DialinWarning) RoomName() string { return e.Payload.Room }
 
 func (*DialinError) sealed() {}
+
+func (e *DialinError) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

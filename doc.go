@@ -27,10 +27,8 @@
 //
 // Parse decodes with encoding/json and inherits its rules: object keys
 // match struct fields case-insensitively, unknown fields are ignored (and
-// kept in the raw bytes), and when a key appears twice the last value wins.
-// The one exception is the envelope's "type": a delivery that gives two
-// different types is refused with [ErrInvalidType] rather than decoded as
-// either. Times and durations accept a JSON number, whole or fractional, a
+// kept in the raw bytes), and when a key appears twice the last value wins,
+// in the envelope as in the payload. Times and durations accept a JSON number, whole or fractional, a
 // string holding a number, or null; permissions accept a boolean or a list.
 // A value of the wrong JSON kind is an error wrapping [ErrInvalidField] that
 // names the field.

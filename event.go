@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 )
 
 // An Event is one parsed Daily webhook delivery. Its dynamic type is a
@@ -23,6 +25,7 @@ type Event interface {
 	Raw() json.RawMessage
 
 	sealed()
+	payload() any
 }
 
 // Parse errors. Every error Parse returns wraps one of these or
@@ -41,8 +44,7 @@ var (
 	// ErrMissingType means that the delivery has no type, or an empty or
 	// null one.
 	ErrMissingType = errors.New("events: missing event type")
-	// ErrInvalidType means that the type is not a JSON string, or that the
-	// object names it more than once with different values.
+	// ErrInvalidType means that the type is not a JSON string.
 	ErrInvalidType = errors.New("events: invalid event type")
 	// ErrInvalidPayload means that the payload is not a JSON object.
 	ErrInvalidPayload = errors.New("events: payload is not a JSON object")
@@ -71,90 +73,270 @@ func Parse(data []byte) (Event, error) {
 // pointer to the event struct for the delivery's type, or an *[Unknown] for
 // a type this package does not know, which is never an error.
 //
-// Parse keeps a copy of data; the caller may reuse data afterwards. It
-// decodes data once, after a small scan that finds the type.
+// Parse keeps a copy of data; the caller may reuse data afterwards. It reads
+// the envelope itself and decodes the payload once, with encoding/json,
+// straight into the struct of the delivery's type.
 //
 // The errors wrap [ErrInvalidJSON], [ErrNotObject], [ErrVerificationRequest],
 // [ErrMissingType], [ErrInvalidType], [ErrInvalidPayload] or
 // [ErrInvalidField], or are a *[VersionError].
 func (p Parser) Parse(data []byte) (Event, error) {
-	typ, ver, ok := scanEnvelope(data)
-	if !ok || !typ.found || typ.null || !typ.str || len(typ.val) == 0 {
-		return nil, envelopeError(data, typ, ok)
+	var m envelopeMembers
+	if err := m.read(data); err != nil {
+		return nil, err
 	}
-	info := lookup(typ.val)
-	var ev Event
-	if info == nil {
-		ev = new(Unknown)
-	} else {
-		if !p.AnyVersion {
-			if err := checkMember(info, ver); err != nil {
-				if serr := syntaxError(data); serr != nil {
-					return nil, serr
-				}
-				return nil, err
-			}
+	ev, err := m.decode(data, p.AnyVersion)
+	if err != nil {
+		if serr := syntaxError(m.payload); serr != nil && m.payload != nil {
+			// Report malformed JSON first, wherever it is.
+			return nil, serr
 		}
-		ev = info.new()
+		return nil, err
 	}
-	if err := json.Unmarshal(data, ev); err != nil {
-		return nil, decodeError(typ.val, err)
-	}
-	if u, ok := ev.(*Unknown); ok && len(u.Payload) > 0 && u.Payload[0] != '{' && string(u.Payload) != "null" {
-		return nil, fmt.Errorf("%w: %s: got %s", ErrInvalidPayload, typ.val, jsonKind(u.Payload))
-	}
-	env := ev.Meta()
-	if string(env.Type) != string(typ.val) {
-		// The decoder took a later duplicate, or a key spelled in
-		// another case, over the member the scan found.
-		return nil, fmt.Errorf("%w: type given twice: %q and %q", ErrInvalidType, typ.val, env.Type)
-	}
-	if info != nil && !p.AnyVersion && env.Version != string(ver.val) {
-		if err := checkVersion(info.typ, env.Version, info.schema); err != nil {
-			return nil, err
-		}
-	}
-	env.raw = bytes.Clone(data)
 	return ev, nil
 }
 
-// checkMember applies the version policy to the version member the scan
-// found.
-func checkMember(info *typeInfo, ver member) error {
-	switch {
-	case ver.str && string(ver.val) == info.schema:
-		return nil
-	case !ver.found, ver.null:
-		return checkVersion(info.typ, "", info.schema)
-	case !ver.str:
-		return &VersionError{Type: info.typ, Supported: info.schema, Err: ErrInvalidVersion}
+// decode builds the event from the members read from data.
+func (m *envelopeMembers) decode(data []byte, anyVersion bool) (Event, error) {
+	typ, err := m.typeName(data)
+	if err != nil {
+		return nil, err
 	}
-	return checkVersion(info.typ, string(ver.val), info.schema)
+	info := lookup(typ)
+	var ev Event
+	if info == nil {
+		ev = new(Unknown)
+		info = &typeInfo{typ: Type(typ)}
+		anyVersion = true // no schema to compare with
+	} else {
+		ev = info.new()
+	}
+	version, err := m.checkedVersion(info, anyVersion)
+	if err != nil {
+		return nil, err
+	}
+	raw := bytes.Clone(data)
+	env := ev.Meta()
+	env.raw = raw
+	env.Version = version
+	env.Type = info.typ
+	if env.ID, err = m.idString(); err != nil {
+		return nil, err
+	}
+	if m.eventTS != nil {
+		if err := env.EventTS.UnmarshalJSON(m.eventTS); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrInvalidField, typ, withField(err, "event_ts"))
+		}
+	}
+	if err := decodePayload(ev, typ, m.payload, raw[m.payloadAt:m.payloadAt+len(m.payload)]); err != nil {
+		return nil, err
+	}
+	return ev, nil
 }
 
-// envelopeError explains why data has no usable type.
-func envelopeError(data []byte, typ member, scanned bool) error {
+// decodePayload decodes the payload member b into ev. For an *Unknown the
+// payload is kept as rawCopy, the same bytes in the event's own copy of the
+// delivery.
+func decodePayload(ev Event, typ []byte, b, rawCopy []byte) error {
+	if b == nil {
+		return nil
+	}
+	if b[0] != '{' {
+		if !json.Valid(b) {
+			return syntaxError(b)
+		}
+		if string(b) != "null" {
+			return fmt.Errorf("%w: %s: got %s", ErrInvalidPayload, typ, jsonKind(b))
+		}
+		if u, ok := ev.(*Unknown); ok {
+			u.Payload = rawCopy
+		}
+		return nil
+	}
+	if u, ok := ev.(*Unknown); ok {
+		if !json.Valid(b) {
+			return syntaxError(b)
+		}
+		u.Payload = rawCopy
+		return nil
+	}
+	if err := json.Unmarshal(b, ev.payload()); err != nil {
+		return decodeError(typ, err)
+	}
+	return nil
+}
+
+// envelopeMembers holds the raw values of the envelope's members, found by
+// one walk over the top-level object. A nil value means the member was
+// absent; where a key appears twice, the last value counts, as with
+// encoding/json.
+type envelopeMembers struct {
+	typ, version, id, eventTS, payload []byte
+	payloadAt                          int // offset of payload in the delivery
+}
+
+// read walks the top-level object of data, checking its syntax, and keeps
+// the members of the envelope. Members it does not know are checked to be
+// valid JSON and skipped. The payload is not checked here: its decode does
+// that.
+func (m *envelopeMembers) read(data []byte) error {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return notObject(data)
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return trailing(data, i+1)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return syntaxError(data)
+		}
+		kstart := i
+		if i = skipString(data, i); i < 0 {
+			return syntaxError(data)
+		}
+		key, ok := jsonString(data[kstart:i])
+		if !ok {
+			return syntaxError(data)
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] != ':' {
+			return syntaxError(data)
+		}
+		i = skipSpace(data, i+1)
+		vstart := i
+		if i = skipValue(data, i); i < 0 {
+			return syntaxError(data)
+		}
+		val := data[vstart:i]
+		switch {
+		case keyIs(key, "payload"):
+			m.payload, m.payloadAt = val, vstart
+		case !json.Valid(val):
+			return syntaxError(data)
+		case keyIs(key, "type"):
+			m.typ = val
+		case keyIs(key, "version"):
+			m.version = val
+		case keyIs(key, "id"):
+			m.id = val
+		case keyIs(key, "event_ts"):
+			m.eventTS = val
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return syntaxError(data)
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return trailing(data, i+1)
+		default:
+			return syntaxError(data)
+		}
+	}
+}
+
+// trailing checks that only white space follows the object ending at i.
+func trailing(data []byte, i int) error {
+	if skipSpace(data, i) != len(data) {
+		return syntaxError(data)
+	}
+	return nil
+}
+
+// notObject explains data that does not start with an object.
+func notObject(data []byte) error {
 	if err := syntaxError(data); err != nil {
 		return err
 	}
-	switch {
-	case !scanned:
-		return ErrNotObject
-	case IsVerificationRequest(data):
-		return ErrVerificationRequest
-	case typ.found && !typ.str && !typ.null:
-		return ErrInvalidType
-	}
-	return ErrMissingType
+	return ErrNotObject
 }
 
-// syntaxError returns an error wrapping ErrInvalidJSON when data is not
+// typeName returns the delivery's type, or the error that says why it has
+// none.
+func (m *envelopeMembers) typeName(data []byte) ([]byte, error) {
+	switch {
+	case m.typ == nil || m.typ[0] == 'n':
+		if IsVerificationRequest(data) {
+			return nil, ErrVerificationRequest
+		}
+		return nil, ErrMissingType
+	case m.typ[0] != '"':
+		return nil, fmt.Errorf("%w: got %s", ErrInvalidType, jsonKind(m.typ))
+	}
+	typ, _ := jsonString(m.typ)
+	if len(typ) == 0 {
+		return nil, ErrMissingType
+	}
+	return typ, nil
+}
+
+// checkedVersion applies the version policy, or with any set only the check that
+// a version present is a string, and returns the version.
+func (m *envelopeMembers) checkedVersion(info *typeInfo, any bool) (string, error) {
+	v := m.version
+	switch {
+	case v != nil && v[0] == '"':
+		s, _ := jsonString(v)
+		if string(s) == info.schema {
+			return info.schema, nil // the common case: no allocation
+		}
+		version := string(s)
+		if any {
+			return version, nil
+		}
+		return version, checkVersion(info.typ, version, info.schema)
+	case v != nil && v[0] != 'n':
+		return "", &VersionError{Type: info.typ, Supported: info.schema, Err: ErrInvalidVersion}
+	case any:
+		return "", nil
+	}
+	return "", checkVersion(info.typ, "", info.schema)
+}
+
+// idString returns the envelope's id; null or absent gives "".
+func (m *envelopeMembers) idString() (string, error) {
+	switch {
+	case m.id == nil || m.id[0] == 'n':
+		return "", nil
+	case m.id[0] != '"':
+		return "", fmt.Errorf("%w: %w", ErrInvalidField, &json.UnmarshalTypeError{Value: jsonKind(m.id), Type: reflect.TypeFor[string](), Field: "id"})
+	}
+	s, _ := jsonString(m.id)
+	return string(s), nil
+}
+
+// jsonString returns the contents of the JSON string b, escapes undone, and
+// reports whether b is a valid JSON string. Strings of printable ASCII, the
+// usual case, are returned without copying.
+func jsonString(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	s := b[1 : len(b)-1]
+	for _, c := range s {
+		if c < 0x20 || c == '\\' || c == '"' || c >= 0x80 {
+			var u string
+			if json.Unmarshal(b, &u) != nil {
+				return nil, false
+			}
+			return []byte(u), true
+		}
+	}
+	return s, true
+}
+
+// syntaxError returns an error wrapping ErrInvalidJSON and the
+// *json.SyntaxError that encoding/json reports for data, or nil when data is
 // valid JSON.
 func syntaxError(data []byte) error {
 	if json.Valid(data) {
 		return nil
 	}
-	var v struct{}
+	var v any
 	err := json.Unmarshal(data, &v)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -163,8 +345,9 @@ func syntaxError(data []byte) error {
 	return ErrInvalidJSON
 }
 
-// decodeError wraps an error from json.Unmarshal in the sentinel that says
-// which part of the delivery was wrong.
+// decodeError wraps an error from decoding the payload in the sentinel that
+// says which part of the delivery was wrong, with the field's path made
+// whole.
 func decodeError(typ []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -172,15 +355,7 @@ func decodeError(typ []byte, err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		switch te.Field {
-		case "payload":
-			return fmt.Errorf("%w: %s: got %s", ErrInvalidPayload, typ, te.Value)
-		case "type":
-			return fmt.Errorf("%w: %w", ErrInvalidType, te)
-		case "version":
-			t := Type(typ)
-			return &VersionError{Type: t, Supported: t.SchemaVersion(), Err: ErrInvalidVersion}
-		}
+		te.Field = strings.TrimSuffix("payload."+te.Field, ".")
 	}
 	return fmt.Errorf("%w: %s: %w", ErrInvalidField, typ, err)
 }
@@ -209,10 +384,12 @@ func IsVerificationRequest(body []byte) bool {
 type Unknown struct {
 	Envelope
 	// Payload is the payload as raw JSON, or nil when absent.
-	Payload json.RawMessage `json:"payload,omitempty"`
+	Payload json.RawMessage `json:"payload,omitzero"`
 }
 
 func (*Unknown) sealed() {}
+
+func (e *Unknown) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

@@ -44,10 +44,8 @@ func readFile(t testing.TB, name string) []byte {
 // order or whitespace.
 func jsonValue(t testing.TB, b []byte) any {
 	t.Helper()
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
+	v, err := genericJSON(b)
+	if err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 	return v

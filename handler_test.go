@@ -235,3 +235,6 @@ func TestMux(t *testing.T) {
 		t.Errorf("Fallback: err %v, calls %v", err, fallback)
 	}
 }
+
+// discard is a Handle function that keeps nothing, for benchmarks.
+func (rec *recorder) discard(context.Context, events.Event) error { return nil }

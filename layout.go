@@ -50,9 +50,9 @@ type Layout struct {
 	CompositionID string        `json:"composition_id,omitempty"`
 	// CompositionParams maps a parameter name to its value, whose JSON type
 	// varies by parameter: the values are kept as raw JSON.
-	CompositionParams map[string]json.RawMessage `json:"composition_params,omitempty"`
+	CompositionParams map[string]json.RawMessage `json:"composition_params,omitzero"`
 	// SessionAssets maps an asset name to its address.
-	SessionAssets map[string]string `json:"session_assets,omitempty"`
+	SessionAssets map[string]string `json:"session_assets,omitzero"`
 
 	raw []byte
 }
@@ -67,20 +67,41 @@ func (l Layout) Raw() json.RawMessage { return l.raw }
 // IsZero reports whether l is the zero Layout: the field was absent.
 func (l Layout) IsZero() bool { return l.Equal(Layout{}) && l.raw == nil }
 
-// Equal reports whether l and m have the same typed fields; the raw JSON
-// they were decoded from is not compared.
+// Equal reports whether l and m have the same typed fields, composition
+// parameters compared as JSON; the raw JSON they were decoded from is not
+// compared.
 func (l Layout) Equal(m Layout) bool {
 	l.raw, m.raw = nil, nil
 	if len(l.CompositionParams) != len(m.CompositionParams) {
 		return false
 	}
 	for k, v := range l.CompositionParams {
-		if w, ok := m.CompositionParams[k]; !ok || !bytes.Equal(v, w) {
+		if w, ok := m.CompositionParams[k]; !ok || !jsonEqual(v, w) {
 			return false
 		}
 	}
 	l.CompositionParams, m.CompositionParams = nil, nil
 	return reflect.DeepEqual(l, m)
+}
+
+// jsonEqual reports whether a and b hold the same JSON value: the same
+// members and elements, with numbers compared by their text, whatever the
+// whitespace, key order or string escapes.
+func jsonEqual(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	va, oka := decodeGeneric(a)
+	vb, okb := decodeGeneric(b)
+	return oka && okb && reflect.DeepEqual(va, vb)
+}
+
+// decodeGeneric decodes b into maps, slices and json.Number values.
+func decodeGeneric(b []byte) (any, bool) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	return v, d.Decode(&v) == nil
 }
 
 // MarshalJSON returns the JSON l was decoded from, or its fields when l was

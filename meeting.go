@@ -38,6 +38,8 @@ type MeetingEnded struct {
 
 func (*MeetingStarted) sealed() {}
 
+func (e *MeetingStarted) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e MeetingStarted) MarshalJSON() ([]byte, error) {
@@ -49,6 +51,8 @@ func (e MeetingStarted) MarshalJSON() ([]byte, error) {
 func (e *MeetingStarted) RoomName() string { return e.Payload.Room }
 
 func (*MeetingEnded) sealed() {}
+
+func (e *MeetingEnded) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

@@ -98,6 +98,8 @@ type WaitingParticipantLeft struct {
 
 func (*ParticipantJoined) sealed() {}
 
+func (e *ParticipantJoined) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e ParticipantJoined) MarshalJSON() ([]byte, error) {
@@ -109,6 +111,8 @@ func (e ParticipantJoined) MarshalJSON() ([]byte, error) {
 func (e *ParticipantJoined) RoomName() string { return e.Payload.Room }
 
 func (*ParticipantLeft) sealed() {}
+
+func (e *ParticipantLeft) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -122,6 +126,8 @@ func (e *ParticipantLeft) RoomName() string { return e.Payload.Room }
 
 func (*WaitingParticipantJoined) sealed() {}
 
+func (e *WaitingParticipantJoined) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e WaitingParticipantJoined) MarshalJSON() ([]byte, error) {
@@ -133,6 +139,8 @@ func (e WaitingParticipantJoined) MarshalJSON() ([]byte, error) {
 func (e *WaitingParticipantJoined) RoomName() string { return e.Payload.Room }
 
 func (*WaitingParticipantLeft) sealed() {}
+
+func (e *WaitingParticipantLeft) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

@@ -240,11 +240,11 @@ type CanReceive struct {
 	Base Access `json:"base,omitzero"`
 	// ByUserID maps a user ID to the access that overrides Base for that
 	// user's media. Nil means absent.
-	ByUserID map[string]Access `json:"byUserId,omitempty"`
+	ByUserID map[string]Access `json:"byUserId,omitzero"`
 	// ByParticipantID maps a participant (session) ID to the access that
 	// overrides Base and ByUserID for that participant's media. Nil means
 	// absent.
-	ByParticipantID map[string]Access `json:"byParticipantId,omitempty"`
+	ByParticipantID map[string]Access `json:"byParticipantId,omitzero"`
 }
 
 // UnmarshalJSON decodes a canReceive object, walking it as
@@ -421,15 +421,15 @@ func (a *Access) UnmarshalJSON(b []byte) error {
 // every key is normally present; in the overrides any may be missing, and a
 // nil field means the key was absent, so the less specific entry decides.
 type MediaMap struct {
-	Video       *bool `json:"video,omitempty"`
+	Video       *bool `json:"video,omitzero"`
 	Audio       *bool `json:"audio,omitempty"`
 	ScreenVideo *bool `json:"screenVideo,omitempty"`
 	ScreenAudio *bool `json:"screenAudio,omitempty"`
 	// CustomVideo maps a custom track name to whether it may be received;
 	// the key "*" stands for every custom video track.
-	CustomVideo map[string]bool `json:"customVideo,omitempty"`
+	CustomVideo map[string]bool `json:"customVideo,omitzero"`
 	// CustomAudio is CustomVideo's counterpart for custom audio tracks.
-	CustomAudio map[string]bool `json:"customAudio,omitempty"`
+	CustomAudio map[string]bool `json:"customAudio,omitzero"`
 }
 
 // lookup returns what m says about media k and whether it says anything.

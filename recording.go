@@ -91,7 +91,7 @@ type RecordingReadyPayload struct {
 	// Tracks lists the files of a raw-tracks recording. It is nil when
 	// absent or null, as Daily sends it for other recordings or when role
 	// permissions were removed.
-	Tracks []Track `json:"tracks,omitempty"`
+	Tracks []Track `json:"tracks,omitzero"`
 	// ShareToken is undocumented: it appears in Daily's example delivery
 	// with no stated meaning.
 	ShareToken string `json:"share_token,omitempty"`
@@ -147,6 +147,8 @@ type RecordingError struct {
 
 func (*RecordingStarted) sealed() {}
 
+func (e *RecordingStarted) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e RecordingStarted) MarshalJSON() ([]byte, error) {
@@ -155,6 +157,8 @@ func (e RecordingStarted) MarshalJSON() ([]byte, error) {
 }
 
 func (*RecordingReadyToDownload) sealed() {}
+
+func (e *RecordingReadyToDownload) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -167,6 +171,8 @@ func (e RecordingReadyToDownload) MarshalJSON() ([]byte, error) {
 func (e *RecordingReadyToDownload) RoomName() string { return e.Payload.RoomName }
 
 func (*RecordingError) sealed() {}
+
+func (e *RecordingError) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

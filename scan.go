@@ -6,99 +6,12 @@ import (
 	"errors"
 )
 
-// A member is what the envelope scan found for one top-level key.
-type member struct {
-	found bool
-	str   bool   // the value is a JSON string
-	null  bool   // the value is JSON null
-	val   []byte // the string's contents without quotes, escapes undone
-}
+// The helpers below find the bounds of JSON values without decoding them.
+// They never read past the end of their input and report -1 where a value
+// does not end; checking the values is left to their callers.
 
-// scanEnvelope finds the top-level "type" and "version" members of data
-// without decoding anything else, so that Parse can pick the Go type before
-// the one real decode. It stops as soon as it has seen both, which for
-// Daily's deliveries is within the first few dozen bytes.
-//
-// It reports ok=false when data does not start like a JSON object or is
-// malformed before both members were found; Parse then finds out which
-// error to return. It does not validate the rest of data: the decode that
-// follows does.
-func scanEnvelope(data []byte) (typ, ver member, ok bool) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return typ, ver, false
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return typ, ver, true
-	}
-	for i < len(data) {
-		if data[i] != '"' {
-			return typ, ver, false
-		}
-		kstart := i
-		i = skipString(data, i)
-		if i < 0 {
-			return typ, ver, false
-		}
-		key := data[kstart:i]
-		i = skipSpace(data, i)
-		if i >= len(data) || data[i] != ':' {
-			return typ, ver, false
-		}
-		i = skipSpace(data, i+1)
-		vstart := i
-		i = skipValue(data, i)
-		if i < 0 {
-			return typ, ver, false
-		}
-		switch string(key) {
-		case `"type"`:
-			typ = readMember(data[vstart:i])
-		case `"version"`:
-			ver = readMember(data[vstart:i])
-		}
-		if typ.found && ver.found {
-			return typ, ver, true
-		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return typ, ver, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return typ, ver, true
-		default:
-			return typ, ver, false
-		}
-	}
-	return typ, ver, false
-}
-
-// readMember describes the raw JSON value v.
-func readMember(v []byte) member {
-	m := member{found: true}
-	switch v[0] {
-	case '"':
-		m.str = true
-		m.val = v[1 : len(v)-1]
-		for _, c := range m.val {
-			if c == '\\' {
-				var s string
-				if json.Unmarshal(v, &s) == nil {
-					m.val = []byte(s)
-				}
-				break
-			}
-		}
-	case 'n':
-		m.null = true
-	}
-	return m
-}
-
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON white space.
 func skipSpace(data []byte, i int) int {
 	for i < len(data) {
 		switch data[i] {

@@ -56,9 +56,9 @@ func (h SIPHeaders) Raw() json.RawMessage { return h.raw }
 func (h SIPHeaders) IsZero() bool { return h.m == nil && h.raw == nil }
 
 // Equal reports whether h and g hold the same string-valued headers and,
-// where both were decoded, the same JSON.
+// where both were decoded, the same JSON but for whitespace.
 func (h SIPHeaders) Equal(g SIPHeaders) bool {
-	if len(h.m) != len(g.m) || (h.raw != nil && g.raw != nil && !bytes.Equal(h.raw, g.raw)) {
+	if len(h.m) != len(g.m) || (h.raw != nil && g.raw != nil && !jsonEqual(h.raw, g.raw)) {
 		return false
 	}
 	for k, v := range h.m {

@@ -31,7 +31,7 @@ type StreamingErrorPayload struct {
 type StreamingWarningPayload struct {
 	// Details describes the warning. Its shape is undocumented beyond an
 	// "endpoints" member, so it is kept as raw JSON; nil when absent.
-	Details    json.RawMessage `json:"details,omitempty"`
+	Details    json.RawMessage `json:"details,omitzero"`
 	Timestamp  Time            `json:"timestamp,omitzero"`
 	InstanceID string          `json:"instance_id,omitempty"`
 	DomainID   string          `json:"domain_id,omitempty"`
@@ -97,6 +97,8 @@ type StreamingWarning struct {
 
 func (*StreamingStarted) sealed() {}
 
+func (e *StreamingStarted) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e StreamingStarted) MarshalJSON() ([]byte, error) {
@@ -105,6 +107,8 @@ func (e StreamingStarted) MarshalJSON() ([]byte, error) {
 }
 
 func (*StreamingUpdated) sealed() {}
+
+func (e *StreamingUpdated) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -115,6 +119,8 @@ func (e StreamingUpdated) MarshalJSON() ([]byte, error) {
 
 func (*StreamingEnded) sealed() {}
 
+func (e *StreamingEnded) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e StreamingEnded) MarshalJSON() ([]byte, error) {
@@ -123,6 +129,8 @@ func (e StreamingEnded) MarshalJSON() ([]byte, error) {
 }
 
 func (*StreamingError) sealed() {}
+
+func (e *StreamingError) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
@@ -135,6 +143,8 @@ func (e StreamingError) MarshalJSON() ([]byte, error) {
 func (e *StreamingError) RoomName() string { return e.Payload.RoomName }
 
 func (*StreamingWarning) sealed() {}
+
+func (e *StreamingWarning) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

@@ -210,6 +210,8 @@ var (
 
 func (*TranscriptStarted) sealed() {}
 
+func (e *TranscriptStarted) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e TranscriptStarted) MarshalJSON() ([]byte, error) {
@@ -222,6 +224,8 @@ func (e *TranscriptStarted) RoomName() string { return e.Payload.RoomName }
 
 func (*TranscriptReadyToDownload) sealed() {}
 
+func (e *TranscriptReadyToDownload) payload() any { return &e.Payload }
+
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.
 func (e TranscriptReadyToDownload) MarshalJSON() ([]byte, error) {
@@ -233,6 +237,8 @@ func (e TranscriptReadyToDownload) MarshalJSON() ([]byte, error) {
 func (e *TranscriptReadyToDownload) RoomName() string { return e.Payload.RoomName }
 
 func (*TranscriptError) sealed() {}
+
+func (e *TranscriptError) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

@@ -176,7 +176,10 @@ func (v *Verifier) Verify(body []byte, signature, timestamp string) (Verificatio
 	if signature == "" || timestamp == "" {
 		return Verification{}, ErrMissingSignature
 	}
-	got, err := base64.StdEncoding.DecodeString(signature)
+	// Strict decoding refuses the other spellings of the same bytes
+	// (non-zero padding bits), so only the one signature Daily computes
+	// verifies.
+	got, err := base64.StdEncoding.Strict().DecodeString(signature)
 	if err != nil || len(got) != sha256.Size {
 		return Verification{}, ErrInvalidSignature
 	}

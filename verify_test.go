@@ -106,6 +106,7 @@ func TestVerify(t *testing.T) {
 		{name: "other secret", body: body, signature: sign(otherSecret, kaTimestamp, body), timestamp: kaTimestamp, wantErr: events.ErrInvalidSignature},
 		{name: "garbage signature", body: body, signature: "not-a-signature", timestamp: kaTimestamp, wantErr: events.ErrInvalidSignature},
 		{name: "short signature", body: body, signature: "AAAA", timestamp: kaTimestamp, wantErr: events.ErrInvalidSignature},
+		{name: "non-canonical base64 of the right bytes", body: body, signature: "/YQ1+UYf2IRo20qerNEqwr7QVaiyoj0AmtY9UUZgoC9=", timestamp: kaTimestamp, wantErr: events.ErrInvalidSignature},
 		{name: "hex signature", body: body, signature: "fd8435f9461fd88468db4a9eacd12ac2bed055a8b2a23d009ad63d5146602c2f", timestamp: kaTimestamp, wantErr: events.ErrInvalidSignature},
 		{name: "no signature", body: body, timestamp: kaTimestamp, wantErr: events.ErrMissingSignature},
 		{name: "no timestamp", body: body, signature: kaSignature, wantErr: events.ErrMissingSignature},

@@ -1,0 +1,341 @@
+package events_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/dailywebhooks/events"
+	"github.com/google/go-cmp/cmp"
+)
+
+// maxFuzzInput caps fuzz inputs at the default body limit of a receiver.
+const maxFuzzInput = events.DefaultMaxBodyBytes
+
+// edgeSeeds are inputs every fuzz target starts from besides the golden
+// deliveries: odd kinds, deep nesting, huge numbers, invalid UTF-8 and
+// duplicate keys.
+var edgeSeeds = []string{
+	``, `null`, `[]`, `{}`, `true`, `0`, `"x"`, `{"test":"test"}`,
+	strings.Repeat(`[`, 20000) + strings.Repeat(`]`, 20000),
+	`{"version":"1.0.0","type":"participant.joined","payload":` + strings.Repeat(`{"a":`, 5000) + `1` + strings.Repeat(`}`, 5000) + `}`,
+	`{"version":"1.0.0","type":"participant.joined","payload":{"joined_at":1e400,"will_eject_at":123456789012345678901234567890}}`,
+	`{"version":"1.0.0","type":"meeting.started","payload":{"start_ts":-0.000000000001,"room":"\xff\xfe"}}`,
+	"{\"version\":\"1.0.0\",\"type\":\"meeting.started\",\"payload\":{\"room\":\"\xc3\x28\"}}",
+	`{"version":"1.0.0","type":"meeting.started","type":"meeting.ended","payload":{}}`,
+	`{"version":"1.0.0","type":"participant.joined","payload":{"permissions":{"canSend":true,"canSend":["video"],"CANSEND":false}}}`,
+	`{"version":"1.0.0","Type":"participant.joined","payload":{}}`,
+	`{"version":"1.0.0","type":"participant\u002ejoined","payload":{}}`,
+	`{"version":"1.0.0","type":"dialin.connected","payload":{"sip_headers":{"a":"b","a":1,"c":[null]}}}`,
+	`{"version":"1.1.0","type":"transcript.error","payload":{"out_params":{"s3":{"externalId":"a","external_id":"b"}}}}`,
+	`{"version":"1.0.0","type":"recording.started","payload":{"layout":{"preset":"custom","composition_params":{"a":{"b":[1,"2",null]}}}}}`,
+	`{"version":"1.0.0","type":"participant.joined","payload":{"permissions":{"canReceive":{"base":{"customVideo":{"*":true}},"byUserId":{"":false}}}}}`,
+}
+
+// addSeeds adds every golden delivery and the edge cases to f.
+func addSeeds(f *testing.F) {
+	for _, name := range goldenFiles(f) {
+		f.Add(readFile(f, name))
+	}
+	for _, s := range edgeSeeds {
+		f.Add([]byte(s))
+	}
+}
+
+// checkError checks the properties every error of this package has: it
+// formats without panicking, its text starts with "events: ", and walking
+// its chain does not panic.
+func checkError(t *testing.T, err error) {
+	t.Helper()
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "events: ") {
+		t.Errorf("error %q does not start with %q", msg, "events: ")
+	}
+	_ = fmt.Sprintf("%v %+v %q", err, err, err)
+	var ve *events.VersionError
+	_ = errors.As(err, &ve)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		_ = te.Error()
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		_ = e.Error()
+	}
+}
+
+// payloadOf returns the Payload field of an event.
+func payloadOf(ev events.Event) reflect.Value {
+	return reflect.ValueOf(ev).Elem().FieldByName("Payload")
+}
+
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzInput {
+			return
+		}
+		ev, err := events.Parse(data)
+		// Parse reads the envelope itself, so check it against
+		// encoding/json: it accepts only valid JSON, and reads the
+		// envelope as encoding/json does.
+		valid := json.Valid(data)
+		if !valid && !errors.Is(err, events.ErrInvalidJSON) {
+			t.Fatalf("Parse(%q) of invalid JSON = %v, %v; want ErrInvalidJSON", data, ev, err)
+		}
+		if err != nil {
+			if ev != nil {
+				t.Fatalf("Parse returned an event and an error %v", err)
+			}
+			checkError(t, err)
+			return
+		}
+		var ref struct {
+			Type string
+			ID   string
+		}
+		if err := json.Unmarshal(data, &ref); err != nil {
+			t.Fatalf("Parse accepted %q, which encoding/json refuses: %v", data, err)
+		}
+		if env := ev.Meta(); string(env.Type) != ref.Type || env.ID != ref.ID {
+			t.Fatalf("Parse(%q) envelope type %q id %q; encoding/json reads %q %q", data, env.Type, env.ID, ref.Type, ref.ID)
+		}
+		if ev == nil {
+			t.Fatal("Parse returned neither an event nor an error")
+		}
+		_ = events.RoomName(ev)
+		_ = ev.Meta().Newer()
+
+		// Marshal followed by Parse gives an equal event.
+		out, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatalf("json.Marshal(%T) error: %v", ev, err)
+		}
+		again, err := events.Parse(out)
+		if err != nil {
+			t.Fatalf("Parse(json.Marshal(Parse(%q))) error: %v", data, err)
+		}
+		if diff := cmp.Diff(ev, again, ignoreRaw); diff != "" {
+			t.Fatalf("Parse after Marshal mismatch (-first +second):\n%s", diff)
+		}
+
+		// The typed payload alone round-trips through its own Marshal
+		// and Unmarshal methods. An Unknown's payload is raw JSON, which
+		// the event round trip above covers.
+		if _, ok := ev.(*events.Unknown); ok {
+			return
+		}
+		p := payloadOf(ev)
+		typed, err := json.Marshal(p.Interface())
+		if err != nil {
+			t.Fatalf("json.Marshal(payload %s) error: %v", p.Type(), err)
+		}
+		back := reflect.New(p.Type())
+		if err := json.Unmarshal(typed, back.Interface()); err != nil {
+			t.Fatalf("payload %s: Unmarshal(Marshal) error: %v\n%s", p.Type(), err, typed)
+		}
+		if diff := cmp.Diff(p.Interface(), back.Elem().Interface(), ignoreRaw); diff != "" {
+			t.Fatalf("payload %s round trip mismatch (-parsed +again):\n%s", p.Type(), diff)
+		}
+	})
+}
+
+// fuzzRoundTrip checks a type that decodes a JSON value: whatever json
+// accepts into a T must marshal to JSON that decodes to an equal T.
+func fuzzRoundTrip[T any](f *testing.F, seeds ...string) {
+	for _, s := range append(seeds, edgeSeeds...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v T
+		if err := json.Unmarshal(data, &v); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				_ = te.Error()
+			}
+			return
+		}
+		out, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("Marshal(%T) error: %v", v, err)
+		}
+		var again T
+		if err := json.Unmarshal(out, &again); err != nil {
+			t.Fatalf("Unmarshal(Marshal(%s)) = %s: %v", data, out, err)
+		}
+		if diff := cmp.Diff(v, again, ignoreRaw); diff != "" {
+			t.Fatalf("%T round trip of %s mismatch (-first +second):\n%s", v, data, diff)
+		}
+	})
+}
+
+// fuzzExact checks a flexible number type: a value it accepts marshals back
+// to exactly the JSON it came from.
+func fuzzExact[T interface {
+	json.Marshaler
+	Valid() bool
+}](f *testing.F, use func(T)) {
+	for _, s := range []string{`1708972279.96`, `1708972279.960`, `"1728036610"`, `null`, `-0`, `0.5`, `1e9`, `1.5E+3`, `"\u0031"`, `12345678901234567`, `1.1234567891`, `"1.0"`, `"abc"`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v T
+		if err := json.Unmarshal(data, &v); err != nil {
+			return
+		}
+		use(v)
+		out, err := v.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON error: %v", err)
+		}
+		if want := bytes.TrimSpace(data); !bytes.Equal(out, want) {
+			t.Fatalf("MarshalJSON = %s, want the input %s", out, want)
+		}
+	})
+}
+
+func FuzzTime(f *testing.F) {
+	fuzzExact(f, func(t events.Time) {
+		if t.Valid() && t.Time().IsZero() && t.String() != "null" {
+			_ = t.Time().Unix()
+		}
+		_ = t.String()
+	})
+}
+
+func FuzzDuration(f *testing.F) {
+	fuzzExact(f, func(d events.Duration) {
+		_ = d.Duration()
+		_ = d.Seconds()
+		_ = d.String()
+	})
+}
+
+func FuzzGrant(f *testing.F) {
+	fuzzRoundTrip[events.CanSend](f, `true`, `false`, `["video","screenVideo"]`, `[]`, `["a",1]`)
+}
+
+func FuzzPermissions(f *testing.F) {
+	fuzzRoundTrip[events.Permissions](f,
+		`{"hasPresence":true,"canSend":true,"canReceive":{"base":true},"canAdmin":false}`,
+		`{"canSend":["video"],"canReceive":{"base":{"video":true,"customAudio":{"*":false}},"byUserId":{"u":false},"byParticipantId":{"p":{"audio":true}}},"canAdmin":["transcription"]}`)
+}
+
+func FuzzLayout(f *testing.F) {
+	fuzzRoundTrip[events.Layout](f, `{"preset":"default","max_cam_streams":4}`, `{"preset":"custom","composition_params":{"a":1},"session_assets":{"x":"y"}}`, `{"preset":"portrait","variant":"inset"}`)
+}
+
+func FuzzSIPHeaders(f *testing.F) {
+	fuzzRoundTrip[events.SIPHeaders](f, `{"X-A":"1"}`, `{"X-A":["1","2"],"X-B":null}`)
+}
+
+func FuzzTranscriptS3(f *testing.F) {
+	fuzzRoundTrip[events.TranscriptS3](f, `{"key":"k","externalId":"e"}`, `{"external_id":"e","assume_role_arn":"a"}`)
+}
+
+// FuzzVersion checks the version policy against semver itself: Parse
+// accepts a version exactly when it is a strict semantic version with
+// major 1, and Newer agrees with semver's comparison.
+func FuzzVersion(f *testing.F) {
+	for _, s := range []string{"1.0.0", "1.1.0", "1.0", "2.0.0", "0.9.9", "1.0.0-beta.1", "1.2.3+build.5", "v1.0.0", "01.0.0", "", "1.0.0.0", "99999999999999999999.0.0"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, version string, transcript bool) {
+		typ := events.TypeParticipantJoined
+		if transcript {
+			typ = events.TypeTranscriptStarted
+		}
+		vjson, _ := json.Marshal(version)
+		body := []byte(`{"version":` + string(vjson) + `,"type":"` + string(typ) + `","payload":{}}`)
+		// JSON has no invalid UTF-8: what the delivery carries is the
+		// string as encoding/json wrote it.
+		_ = json.Unmarshal(vjson, &version)
+		ev, err := events.Parse(body)
+		sv, serr := semver.StrictNewVersion(version)
+		wantOK := serr == nil && sv.Major() == 1
+		if (err == nil) != wantOK {
+			t.Fatalf("Parse with version %q: err %v, want accepted = %v", version, err, wantOK)
+		}
+		if err != nil {
+			var ve *events.VersionError
+			if !errors.As(err, &ve) || ve.Got != version && version != "" {
+				t.Fatalf("Parse with version %q: error %v is not a VersionError naming it", version, err)
+			}
+			checkError(t, err)
+			return
+		}
+		known := semver.MustParse(typ.SchemaVersion())
+		if got, want := ev.Meta().Newer(), sv.GreaterThan(known); got != want {
+			t.Fatalf("Newer() for %q = %v, want %v", version, got, want)
+		}
+	})
+}
+
+// FuzzVerifyParse drives the whole verify-then-parse path: a body signed
+// with the right secret verifies and then parses or fails cleanly; a
+// changed signature or body never verifies.
+func FuzzVerifyParse(f *testing.F) {
+	for _, name := range goldenFiles(f) {
+		f.Add(readFile(f, name), int64(1708526033), byte(0))
+	}
+	for _, s := range edgeSeeds {
+		f.Add([]byte(s), int64(1708526033123), byte(7))
+	}
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{otherSecret, kaSecret}, DisableTimestampCheck: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	strict, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{kaSecret}, Now: fixedClock(kaTime)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, unix int64, flip byte) {
+		if len(body) > maxFuzzInput {
+			return
+		}
+		ts := fmt.Sprint(unix)
+		sig, err := events.Sign(kaSecret, ts, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := v.Verify(body, sig, ts)
+		if err != nil || res.Secret != 1 {
+			t.Fatalf("Verify of a correctly signed body = %+v, %v", res, err)
+		}
+		// The window check accepts exactly the timestamps within 5
+		// minutes of the clock, in seconds or milliseconds.
+		_, err = strict.Verify(body, sig, ts)
+		at := time.Unix(unix, 0)
+		if unix > 1e12 {
+			at = time.UnixMilli(unix)
+		}
+		inWindow := unix >= 0 && at.Sub(kaTime).Abs() <= events.DefaultTolerance
+		if (err == nil) != inWindow {
+			t.Fatalf("strict Verify at %s: %v, want accepted = %v", ts, err, inWindow)
+		}
+		if err != nil && !errors.Is(err, events.ErrStaleTimestamp) {
+			t.Fatalf("strict Verify at %s: %v, want ErrStaleTimestamp", ts, err)
+		}
+		// Any change to the signature or the body is refused.
+		raw := []byte(sig)
+		raw[int(flip)%len(raw)] ^= 1 + flip%7
+		if _, err := v.Verify(body, string(raw), ts); !errors.Is(err, events.ErrInvalidSignature) {
+			t.Fatalf("Verify with a changed signature %q: %v", raw, err)
+		}
+		changed := append(bytes.Clone(body), ' '+flip%2)
+		if _, err := v.Verify(changed, sig, ts); !errors.Is(err, events.ErrInvalidSignature) {
+			t.Fatalf("Verify of a changed body: %v", err)
+		}
+		if ev, err := events.Parse(body); err != nil {
+			checkError(t, err)
+		} else if ev == nil {
+			t.Fatal("Parse returned neither an event nor an error")
+		}
+	})
+}

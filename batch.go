@@ -54,20 +54,26 @@ func (f BatchFormat) Is(g BatchFormat) bool { return strings.EqualFold(string(f)
 
 // S3Config says where a batch-processor output file is in S3.
 type S3Config struct {
+	// Bucket is the S3 bucket.
 	Bucket string `json:"bucket,omitempty"`
-	Key    string `json:"key,omitempty"`
+	// Key is the object key in the bucket.
+	Key string `json:"key,omitempty"`
+	// Region is the bucket's AWS region.
 	Region string `json:"region,omitempty"`
 }
 
 // A BatchFile is one output file of a batch-processor job.
 type BatchFile struct {
-	Format   BatchFormat `json:"format,omitempty"`
-	S3Config S3Config    `json:"s3Config,omitzero"`
+	// Format is the file format; compare it with Is.
+	Format BatchFormat `json:"format,omitempty"`
+	// S3Config says where the file is; zero when absent.
+	S3Config S3Config `json:"s3Config,omitzero"`
 }
 
 // BatchInput is what a batch-processor job processed. Its keys are
 // camelCase.
 type BatchInput struct {
+	// SourceType says what the job was given to work on.
 	SourceType BatchSourceType `json:"sourceType,omitempty"`
 	// URI is the address of the media or transcript, for the uri and
 	// transcriptUri sources.
@@ -82,8 +88,11 @@ type BatchInput struct {
 // BatchOutput lists the files a batch-processor job produced. Each member
 // is present only if the job produced it: nil when absent.
 type BatchOutput struct {
-	SOAP    *BatchFile `json:"soap,omitempty"`
+	// SOAP is the SOAP-note output.
+	SOAP *BatchFile `json:"soap,omitempty"`
+	// Concept is the concept-extraction output.
 	Concept *BatchFile `json:"concept,omitempty"`
+	// Summary is the summary output.
 	Summary *BatchFile `json:"summary,omitempty"`
 	// Transcription has one entry per transcript file format.
 	Transcription []BatchFile `json:"transcription,omitzero"`
@@ -92,10 +101,13 @@ type BatchOutput struct {
 // A BatchJob is the payload of the batch-processor events.
 type BatchJob struct {
 	// ID identifies the batch-processor job.
-	ID     string      `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Preset is the processing the job ran.
 	Preset BatchPreset `json:"preset,omitempty"`
+	// Status is the state of the job.
 	Status BatchStatus `json:"status,omitempty"`
-	Input  BatchInput  `json:"input,omitzero"`
+	// Input is what the job processed; zero when absent.
+	Input BatchInput `json:"input,omitzero"`
 	// Output lists the files produced; batch-processor.job-finished only.
 	Output BatchOutput `json:"output,omitzero"`
 	// Error describes the failure; batch-processor.error only.
@@ -109,6 +121,8 @@ type BatchJob struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-job-finished
 type BatchProcessorJobFinished struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload BatchJob `json:"payload"`
 }
 
@@ -119,6 +133,8 @@ type BatchProcessorJobFinished struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-error
 type BatchProcessorError struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload BatchJob `json:"payload"`
 }
 

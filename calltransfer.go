@@ -16,17 +16,21 @@ const (
 // A CallTransferPayload is the payload of the call-transfer events. Each
 // event sends a subset of the fields; the others stay zero.
 type CallTransferPayload struct {
+	// DomainID identifies the Daily domain.
 	DomainID string `json:"domain_id,omitempty"`
-	Room     string `json:"room,omitempty"`
+	// Room is the name of the room.
+	Room string `json:"room,omitempty"`
 	// Timestamp is when it happened. Daily's examples send it as a string.
 	Timestamp Time `json:"timestamp,omitzero"`
 	// SessionID is the participant (session) ID of the SIP participant
 	// whose call is transferred.
-	SessionID    string `json:"session_id,omitempty"`
+	SessionID string `json:"session_id,omitempty"`
+	// MtgSessionID identifies the room's meeting session.
 	MtgSessionID string `json:"mtg_session_id,omitempty"`
 	// ToEndpoint and FromEndpoint are the SIP endpoints the call is
 	// transferred to and from.
-	ToEndpoint   string `json:"to_endpoint,omitempty"`
+	ToEndpoint string `json:"to_endpoint,omitempty"`
+	// FromEndpoint is the SIP endpoint the call is transferred from.
 	FromEndpoint string `json:"from_endpoint,omitempty"`
 	// IsSIPRefer reports whether the transfer uses SIP REFER.
 	IsSIPRefer bool `json:"is_sip_refer,omitempty"`
@@ -49,6 +53,8 @@ type CallTransferPayload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-triggered
 type CalltransferTriggered struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload CallTransferPayload `json:"payload"`
 }
 
@@ -61,6 +67,8 @@ type CalltransferTriggered struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-initiated
 type CalltransferInitiated struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload CallTransferPayload `json:"payload"`
 }
 
@@ -72,6 +80,8 @@ type CalltransferInitiated struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-answered
 type CalltransferAnswered struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload CallTransferPayload `json:"payload"`
 }
 
@@ -83,6 +93,8 @@ type CalltransferAnswered struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-completed
 type CalltransferCompleted struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload CallTransferPayload `json:"payload"`
 }
 

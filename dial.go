@@ -8,9 +8,11 @@ type DialoutPayload struct {
 	// SessionID identifies this dial-out session.
 	SessionID string `json:"session_id,omitempty"`
 	// UserID is the user ID given when the dial-out was started, if any.
-	UserID   string `json:"user_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+	// DomainID identifies the Daily domain.
 	DomainID string `json:"domain_id,omitempty"`
-	Room     string `json:"room,omitempty"`
+	// Room is the name of the room.
+	Room string `json:"room,omitempty"`
 	// Destination is what is called: an E.164 phone number or a SIP URI.
 	Destination string `json:"destination,omitempty"`
 	// CallerID is the caller ID used for the call.
@@ -31,6 +33,8 @@ type DialoutPayload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-connected
 type DialoutConnected struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialoutPayload `json:"payload"`
 }
 
@@ -41,6 +45,8 @@ type DialoutConnected struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-answered
 type DialoutAnswered struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialoutPayload `json:"payload"`
 }
 
@@ -52,6 +58,8 @@ type DialoutAnswered struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-stopped
 type DialoutStopped struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialoutPayload `json:"payload"`
 }
 
@@ -62,6 +70,8 @@ type DialoutStopped struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-warning
 type DialoutWarning struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialoutPayload `json:"payload"`
 }
 
@@ -72,6 +82,8 @@ type DialoutWarning struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-error
 type DialoutError struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialoutPayload `json:"payload"`
 }
 
@@ -82,8 +94,10 @@ type DialinPayload struct {
 	Timestamp Time `json:"timestamp,omitzero"`
 	// SessionID identifies this dial-in session.
 	SessionID string `json:"session_id,omitempty"`
-	DomainID  string `json:"domain_id,omitempty"`
-	Room      string `json:"room,omitempty"`
+	// DomainID identifies the Daily domain.
+	DomainID string `json:"domain_id,omitempty"`
+	// Room is the name of the room.
+	Room string `json:"room,omitempty"`
 	// SIPEndpoint is the SIP address that is ready; dialin.ready only.
 	SIPEndpoint string `json:"sip_endpoint,omitempty"`
 	// SIPFrom is the caller's SIP address.
@@ -104,6 +118,8 @@ type DialinPayload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-ready
 type DialinReady struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialinPayload `json:"payload"`
 }
 
@@ -115,6 +131,8 @@ type DialinReady struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-connected
 type DialinConnected struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialinPayload `json:"payload"`
 }
 
@@ -125,6 +143,8 @@ type DialinConnected struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-stopped
 type DialinStopped struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialinPayload `json:"payload"`
 }
 
@@ -135,6 +155,8 @@ type DialinStopped struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-warning
 type DialinWarning struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialinPayload `json:"payload"`
 }
 
@@ -145,6 +167,8 @@ type DialinWarning struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-error
 type DialinError struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload DialinPayload `json:"payload"`
 }
 

@@ -18,10 +18,18 @@
 // # Nothing is lost
 //
 // Every event keeps the delivery's bytes ([Envelope.Raw]) and its envelope
-// ([Event] Meta). json.Marshal of a parsed event gives back the delivery:
+// ([Envelope.Meta]). json.Marshal of a parsed event gives back the delivery:
 // the same fields, values and JSON types. Values that Daily sends in more
 // than one form remember the form: a [Time] sent as a string stays a string,
 // a [Grant] sent as true stays true, and null stays null.
+//
+// # Zero values
+//
+// Daily marks no payload field as required, so every field may be absent. A
+// field's zero value means it was absent (or, for strings, numbers and
+// booleans, that Daily sent the zero value). Times, durations and the
+// boolean-or-list permissions also tell absent from null: see [Time.IsZero]
+// and [Time.IsNull]. Methods on zero values never panic.
 //
 // # Decoding rules
 //

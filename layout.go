@@ -43,11 +43,16 @@ const (
 // exactly that, so a preset or member this package does not know survives.
 // Fields that are zero were absent.
 type Layout struct {
-	Preset        LayoutPreset  `json:"preset,omitempty"`
-	MaxCamStreams int           `json:"max_cam_streams,omitempty"`
-	SessionID     string        `json:"session_id,omitempty"`
-	Variant       LayoutVariant `json:"variant,omitempty"`
-	CompositionID string        `json:"composition_id,omitempty"`
+	// Preset selects the layout.
+	Preset LayoutPreset `json:"preset,omitempty"`
+	// MaxCamStreams is the most camera streams shown, for the default and portrait presets; zero when absent.
+	MaxCamStreams int `json:"max_cam_streams,omitempty"`
+	// SessionID is the participant shown by the single-participant preset.
+	SessionID string `json:"session_id,omitempty"`
+	// Variant is the portrait preset's variant.
+	Variant LayoutVariant `json:"variant,omitempty"`
+	// CompositionID names the composition of the custom preset.
+	CompositionID string `json:"composition_id,omitempty"`
 	// CompositionParams maps a parameter name to its value, whose JSON type
 	// varies by parameter: the values are kept as raw JSON.
 	CompositionParams map[string]json.RawMessage `json:"composition_params,omitzero"`

@@ -20,6 +20,8 @@ type Meeting struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-started
 type MeetingStarted struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload Meeting `json:"payload"`
 }
 
@@ -31,6 +33,8 @@ type MeetingStarted struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-ended
 type MeetingEnded struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload Meeting `json:"payload"`
 }
 

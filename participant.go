@@ -58,6 +58,8 @@ type ParticipantLeftPayload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/participant-joined
 type ParticipantJoined struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload Participant `json:"payload"`
 }
 
@@ -68,6 +70,8 @@ type ParticipantJoined struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/participant-left
 type ParticipantLeft struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload ParticipantLeftPayload `json:"payload"`
 }
 
@@ -80,6 +84,8 @@ type ParticipantLeft struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/waiting-participant-joined
 type WaitingParticipantJoined struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload Participant `json:"payload"`
 }
 
@@ -91,6 +97,8 @@ type WaitingParticipantJoined struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/waiting-participant-left
 type WaitingParticipantLeft struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload ParticipantLeftPayload `json:"payload"`
 }
 

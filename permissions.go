@@ -421,9 +421,13 @@ func (a *Access) UnmarshalJSON(b []byte) error {
 // every key is normally present; in the overrides any may be missing, and a
 // nil field means the key was absent, so the less specific entry decides.
 type MediaMap struct {
-	Video       *bool `json:"video,omitzero"`
-	Audio       *bool `json:"audio,omitempty"`
+	// Video is camera video; nil when absent.
+	Video *bool `json:"video,omitzero"`
+	// Audio is microphone audio; nil when absent.
+	Audio *bool `json:"audio,omitempty"`
+	// ScreenVideo is screen-share video; nil when absent.
 	ScreenVideo *bool `json:"screenVideo,omitempty"`
+	// ScreenAudio is screen-share audio; nil when absent.
 	ScreenAudio *bool `json:"screenAudio,omitempty"`
 	// CustomVideo maps a custom track name to whether it may be received;
 	// the key "*" stands for every custom video track.

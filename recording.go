@@ -64,28 +64,36 @@ type Track struct {
 // A RecordingStartedPayload is the payload of recording.started. It names no
 // room.
 type RecordingStartedPayload struct {
-	RecordingID string          `json:"recording_id,omitempty"`
-	Action      RecordingAction `json:"action,omitempty"`
+	// RecordingID identifies the recording.
+	RecordingID string `json:"recording_id,omitempty"`
+	// Action labels what happened.
+	Action RecordingAction `json:"action,omitempty"`
 	// Layout is the layout in use; zero when absent.
 	Layout Layout `json:"layout,omitzero"`
 	// StartedBy is the participant (session) ID of whoever started it.
 	StartedBy string `json:"started_by,omitempty"`
 	// InstanceID is the recording instance given when it was started.
 	InstanceID string `json:"instance_id,omitempty"`
-	StartTS    Time   `json:"start_ts,omitzero"`
+	// StartTS is when the recording started.
+	StartTS Time `json:"start_ts,omitzero"`
 }
 
 // A RecordingReadyPayload is the payload of recording.ready-to-download.
 type RecordingReadyPayload struct {
 	// Type is the kind of recording; not the envelope's type.
-	Type        RecordingType   `json:"type,omitempty"`
-	RecordingID string          `json:"recording_id,omitempty"`
-	RoomName    string          `json:"room_name,omitempty"`
-	StartTS     Time            `json:"start_ts,omitzero"`
-	Status      RecordingStatus `json:"status,omitempty"`
+	Type RecordingType `json:"type,omitempty"`
+	// RecordingID identifies the recording.
+	RecordingID string `json:"recording_id,omitempty"`
+	// RoomName is the name of the room.
+	RoomName string `json:"room_name,omitempty"`
+	// StartTS is when the recording started.
+	StartTS Time `json:"start_ts,omitzero"`
+	// Status is the state of the recording.
+	Status RecordingStatus `json:"status,omitempty"`
 	// MaxParticipants is how many participants were recorded.
-	MaxParticipants int      `json:"max_participants,omitempty"`
-	Duration        Duration `json:"duration,omitzero"`
+	MaxParticipants int `json:"max_participants,omitempty"`
+	// Duration is the length of the recording.
+	Duration Duration `json:"duration,omitzero"`
 	// S3Key is the object key of the recording in S3.
 	S3Key string `json:"s3_key,omitempty"`
 	// Tracks lists the files of a raw-tracks recording. It is nil when
@@ -101,10 +109,13 @@ type RecordingReadyPayload struct {
 type RecordingErrorPayload struct {
 	// Action labels the error; test it with IsCloudRecordingError, since
 	// Daily spells it two ways.
-	Action     RecordingAction `json:"action,omitempty"`
-	ErrorMsg   string          `json:"error_msg,omitempty"`
-	InstanceID string          `json:"instance_id,omitempty"`
-	RoomName   string          `json:"room_name,omitempty"`
+	Action RecordingAction `json:"action,omitempty"`
+	// ErrorMsg describes the failure.
+	ErrorMsg string `json:"error_msg,omitempty"`
+	// InstanceID identifies the recording instance.
+	InstanceID string `json:"instance_id,omitempty"`
+	// RoomName is the name of the room.
+	RoomName string `json:"room_name,omitempty"`
 	// Timestamp is when the error was raised. Daily sends it as a string.
 	Timestamp Time `json:"timestamp,omitzero"`
 }
@@ -117,6 +128,8 @@ type RecordingErrorPayload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-started
 type RecordingStarted struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload RecordingStartedPayload `json:"payload"`
 }
 
@@ -128,6 +141,8 @@ type RecordingStarted struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-ready-to-download
 type RecordingReadyToDownload struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload RecordingReadyPayload `json:"payload"`
 }
 
@@ -140,6 +155,8 @@ type RecordingReadyToDownload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-error
 type RecordingError struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload RecordingErrorPayload `json:"payload"`
 }
 

@@ -6,9 +6,11 @@ import "encoding/json"
 // and streaming.ended. It names no room.
 type StreamingPayload struct {
 	// Timestamp is when the stream started, was updated or ended.
-	Timestamp  Time   `json:"timestamp,omitzero"`
+	Timestamp Time `json:"timestamp,omitzero"`
+	// InstanceID identifies the streaming instance.
 	InstanceID string `json:"instance_id,omitempty"`
-	DomainID   string `json:"domain_id,omitempty"`
+	// DomainID identifies the Daily domain.
+	DomainID string `json:"domain_id,omitempty"`
 	// Layout is the layout in use; zero when absent, as for
 	// streaming.ended.
 	Layout Layout `json:"layout,omitzero"`
@@ -16,12 +18,16 @@ type StreamingPayload struct {
 
 // A StreamingErrorPayload is the payload of streaming.error.
 type StreamingErrorPayload struct {
-	Timestamp  Time   `json:"timestamp,omitzero"`
+	// Timestamp is when it happened, epoch seconds.
+	Timestamp Time `json:"timestamp,omitzero"`
+	// InstanceID identifies the streaming instance.
 	InstanceID string `json:"instance_id,omitempty"`
 	// ErrorMessage describes the failure (error_message, not error_msg).
 	ErrorMessage string `json:"error_message,omitempty"`
-	RoomName     string `json:"room_name,omitempty"`
-	DomainID     string `json:"domain_id,omitempty"`
+	// RoomName is the name of the room.
+	RoomName string `json:"room_name,omitempty"`
+	// DomainID identifies the Daily domain.
+	DomainID string `json:"domain_id,omitempty"`
 }
 
 // A StreamingWarningPayload is the payload of streaming.warning. Daily
@@ -31,11 +37,15 @@ type StreamingErrorPayload struct {
 type StreamingWarningPayload struct {
 	// Details describes the warning. Its shape is undocumented beyond an
 	// "endpoints" member, so it is kept as raw JSON; nil when absent.
-	Details    json.RawMessage `json:"details,omitzero"`
-	Timestamp  Time            `json:"timestamp,omitzero"`
-	InstanceID string          `json:"instance_id,omitempty"`
-	DomainID   string          `json:"domain_id,omitempty"`
-	RoomName   string          `json:"room_name,omitempty"`
+	Details json.RawMessage `json:"details,omitzero"`
+	// Timestamp is when it happened, epoch seconds.
+	Timestamp Time `json:"timestamp,omitzero"`
+	// InstanceID identifies the streaming instance.
+	InstanceID string `json:"instance_id,omitempty"`
+	// DomainID identifies the Daily domain.
+	DomainID string `json:"domain_id,omitempty"`
+	// RoomName is the name of the room.
+	RoomName string `json:"room_name,omitempty"`
 }
 
 // StreamingStarted is sent when a live stream begins, started from daily-js
@@ -46,6 +56,8 @@ type StreamingWarningPayload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-started
 type StreamingStarted struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload StreamingPayload `json:"payload"`
 }
 
@@ -57,6 +69,8 @@ type StreamingStarted struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-updated
 type StreamingUpdated struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload StreamingPayload `json:"payload"`
 }
 
@@ -67,6 +81,8 @@ type StreamingUpdated struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-ended
 type StreamingEnded struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload StreamingPayload `json:"payload"`
 }
 
@@ -78,6 +94,8 @@ type StreamingEnded struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-error
 type StreamingError struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload StreamingErrorPayload `json:"payload"`
 }
 
@@ -90,6 +108,8 @@ type StreamingError struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-warning
 type StreamingWarning struct {
 	Envelope
+
+	// Payload is the event's payload.
 	Payload StreamingWarningPayload `json:"payload"`
 }
 

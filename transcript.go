@@ -35,9 +35,10 @@ func (s TranscriptStatus) Failed() bool {
 type TranscriptInfo struct {
 	// InstanceID is the transcription instance.
 	InstanceID string `json:"instanceId,omitempty"`
-	// StartTS and EndTS bound the transcription; transcript.error only.
+	// StartTS is when the transcription started; transcript.error only.
 	StartTS Time `json:"startTs,omitzero"`
-	EndTS   Time `json:"endTs,omitzero"`
+	// EndTS is when the transcription ended; transcript.error only.
+	EndTS Time `json:"endTs,omitzero"`
 }
 
 // OutParams says where a transcript is written.
@@ -53,8 +54,10 @@ type OutParams struct {
 // spellings decode, and each marshals back in the spelling it arrived in.
 type TranscriptS3 struct {
 	// Key is the object key of the transcript file.
-	Key    string `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Bucket is the S3 bucket.
 	Bucket string `json:"bucket,omitempty"`
+	// Region is the bucket's AWS region.
 	Region string `json:"region,omitempty"`
 	// ExternalID is the external ID Daily uses when it assumes the
 	// customer's IAM role; transcript.error only.
@@ -66,7 +69,7 @@ type TranscriptS3 struct {
 	snakeExternalID, snakeAssumeRoleARN bool
 }
 
-// transcriptS3Wire has both spellings of the role fields.
+// transcriptS3Wire has both spellings of the role fields; nil means absent.
 type transcriptS3Wire struct {
 	Key                string  `json:"key,omitempty"`
 	Bucket             string  `json:"bucket,omitempty"`
@@ -143,14 +146,16 @@ func (s *TranscriptS3) UnmarshalJSON(b []byte) error {
 // sends a subset of the fields; the others stay zero.
 type TranscriptPayload struct {
 	// ID identifies the transcript; not the envelope's ID.
-	ID   string         `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Info identifies the transcription instance; zero when absent.
 	Info TranscriptInfo `json:"info,omitzero"`
 	// RoomID is the room's ID, a UUID. Daily's example of
 	// transcript.ready-to-download repeats this key with the room's name;
 	// decoding keeps the last value, as encoding/json does.
 	RoomID string `json:"room_id,omitempty"`
 	// RoomName is the room's name; newer deliveries only.
-	RoomName     string `json:"room_name,omitempty"`
+	RoomName string `json:"room_name,omitempty"`
+	// MtgSessionID identifies the meeting session transcribed.
 	MtgSessionID string `json:"mtg_session_id,omitempty"`
 	// MaxParticipants is the largest number of participants during the
 	// transcription.
@@ -159,9 +164,11 @@ type TranscriptPayload struct {
 	Duration Duration `json:"duration,omitzero"`
 	// ParticipantMinutes is the participant-minutes accumulated; Daily
 	// sends whole or fractional numbers.
-	ParticipantMinutes float64          `json:"participant_minutes,omitempty"`
-	Status             TranscriptStatus `json:"status,omitempty"`
-	OutParams          OutParams        `json:"out_params,omitzero"`
+	ParticipantMinutes float64 `json:"participant_minutes,omitempty"`
+	// Status is the transcript's state; test it with Finished and Failed.
+	Status TranscriptStatus `json:"status,omitempty"`
+	// OutParams says where the transcript is written; zero when absent.
+	OutParams OutParams `json:"out_params,omitzero"`
 	// DomainID is the Daily domain; transcript.ready-to-download only.
 	DomainID string `json:"domain_id,omitempty"`
 	// Error describes the failure; transcript.error only.
@@ -176,6 +183,7 @@ type TranscriptPayload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-started
 type TranscriptStarted struct {
 	Envelope
+	// Payload is the event's payload.
 	Payload TranscriptPayload `json:"payload"`
 }
 
@@ -187,6 +195,7 @@ type TranscriptStarted struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-ready-to-download
 type TranscriptReadyToDownload struct {
 	Envelope
+	// Payload is the event's payload.
 	Payload TranscriptPayload `json:"payload"`
 }
 
@@ -198,6 +207,7 @@ type TranscriptReadyToDownload struct {
 // Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-error
 type TranscriptError struct {
 	Envelope
+	// Payload is the event's payload.
 	Payload TranscriptPayload `json:"payload"`
 }
 

@@ -87,9 +87,11 @@ func (p Parser) Parse(data []byte) (Event, error) {
 	}
 	ev, err := m.decode(data, p.AnyVersion)
 	if err != nil {
-		if serr := syntaxError(m.payload); serr != nil && m.payload != nil {
+		if m.payload != nil {
 			// Report malformed JSON first, wherever it is.
-			return nil, serr
+			if serr := syntaxError(m.payload); serr != nil {
+				return nil, serr
+			}
 		}
 		return nil, err
 	}
@@ -190,31 +192,31 @@ func (m *envelopeMembers) read(data []byte) error {
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return syntaxError(data)
+			return malformed(data)
 		}
 		kstart := i
 		if i = skipString(data, i); i < 0 {
-			return syntaxError(data)
+			return malformed(data)
 		}
 		key, ok := jsonString(data[kstart:i])
 		if !ok {
-			return syntaxError(data)
+			return malformed(data)
 		}
 		i = skipSpace(data, i)
 		if i >= len(data) || data[i] != ':' {
-			return syntaxError(data)
+			return malformed(data)
 		}
 		i = skipSpace(data, i+1)
 		vstart := i
 		if i = skipValue(data, i); i < 0 {
-			return syntaxError(data)
+			return malformed(data)
 		}
 		val := data[vstart:i]
 		switch {
 		case keyIs(key, "payload"):
 			m.payload, m.payloadAt = val, vstart
 		case !json.Valid(val):
-			return syntaxError(data)
+			return malformed(data)
 		case keyIs(key, "type"):
 			m.typ = val
 		case keyIs(key, "version"):
@@ -226,7 +228,7 @@ func (m *envelopeMembers) read(data []byte) error {
 		}
 		i = skipSpace(data, i)
 		if i >= len(data) {
-			return syntaxError(data)
+			return malformed(data)
 		}
 		switch data[i] {
 		case ',':
@@ -234,7 +236,7 @@ func (m *envelopeMembers) read(data []byte) error {
 		case '}':
 			return trailing(data, i+1)
 		default:
-			return syntaxError(data)
+			return malformed(data)
 		}
 	}
 }
@@ -242,9 +244,20 @@ func (m *envelopeMembers) read(data []byte) error {
 // trailing checks that only white space follows the object ending at i.
 func trailing(data []byte, i int) error {
 	if skipSpace(data, i) != len(data) {
-		return syntaxError(data)
+		return malformed(data)
 	}
 	return nil
+}
+
+// malformed returns the error for data that the envelope walk found
+// malformed: encoding/json's syntax error, or ErrInvalidJSON should
+// encoding/json see no error, so that a walk that stops early never lets a
+// delivery through half read.
+func malformed(data []byte) error {
+	if err := syntaxError(data); err != nil {
+		return err
+	}
+	return ErrInvalidJSON
 }
 
 // notObject explains data that does not start with an object.

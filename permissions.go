@@ -191,18 +191,15 @@ func (g *Grant[T]) UnmarshalJSON(b []byte) error {
 	case 'f':
 		*g = Grant[T]{state: grantNone}
 	case '[':
-		// Pointers tell a null element, which would decode as "", from
-		// a string.
-		var elems []*T
-		err := json.Unmarshal(b, &elems)
-		list := make([]T, len(elems))
-		for i, e := range elems {
-			if e == nil {
-				err = errNullElement
-				break
+		list := make([]T, 0, 6)
+		err := walkArray(b, func(elem []byte) error {
+			s, ok := jsonString(elem)
+			if !ok {
+				return errNotString
 			}
-			list[i] = *e
-		}
+			list = append(list, T(s))
+			return nil
+		})
 		if err != nil {
 			return &json.UnmarshalTypeError{Value: "array with a non-string element", Type: reflect.TypeFor[Grant[T]]()}
 		}
@@ -213,7 +210,7 @@ func (g *Grant[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var errNullElement = errors.New("events: null in a list of strings")
+var errNotString = errors.New("events: list element is not a string")
 
 // jsonKind names the kind of the valid JSON value b for error messages.
 func jsonKind(b []byte) string {

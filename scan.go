@@ -90,7 +90,7 @@ func skipValue(data []byte, i int) int {
 }
 
 // walkObject calls fn for each member of the JSON object b, in order, with
-// the key (escapes undone) and the raw value. b must be a valid JSON object,
+// the key (decoded as encoding/json decodes it) and the raw value. b must be a valid JSON object,
 // as encoding/json guarantees to an UnmarshalJSON method; walkObject only
 // finds the members' bounds and checks nothing else. It stops at the first
 // error fn returns.
@@ -102,13 +102,9 @@ func walkObject(b []byte, fn func(key, val []byte) error) error {
 		if i < 0 {
 			return errMalformed
 		}
-		key := b[kstart+1 : i-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			var s string
-			if err := json.Unmarshal(b[kstart:i], &s); err != nil {
-				return errMalformed
-			}
-			key = []byte(s)
+		key, ok := jsonString(b[kstart:i])
+		if !ok {
+			return errMalformed
 		}
 		i = skipSpace(b, i)
 		if i >= len(b) || b[i] != ':' {
@@ -131,8 +127,28 @@ func walkObject(b []byte, fn func(key, val []byte) error) error {
 	return nil
 }
 
-// errMalformed is returned by walkObject for input that is not a JSON
-// object, which encoding/json never passes to an UnmarshalJSON method.
+// walkArray calls fn for each element of the JSON array b, in order, with
+// the raw element. Like walkObject, it relies on b being valid JSON.
+func walkArray(b []byte, fn func(elem []byte) error) error {
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] != ']' {
+		start := i
+		if i = skipValue(b, i); i < 0 {
+			return errMalformed
+		}
+		if err := fn(b[start:i]); err != nil {
+			return err
+		}
+		i = skipSpace(b, i)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return nil
+}
+
+// errMalformed is returned by walkObject and walkArray for input that is
+// not a JSON object or array, which encoding/json never passes to an UnmarshalJSON method.
 var errMalformed = errors.New("events: malformed JSON object")
 
 // keyIs reports whether the object key k names the field name, matched the

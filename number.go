@@ -32,7 +32,7 @@ type number struct {
 	digits uint8  // fractional digits as written, 0 to 9
 	nsec   uint32 // fractional part in nanoseconds
 	sec    uint64 // integer part
-	text   string // the number's text, when sec, nsec and digits cannot rebuild it
+	text   string // the JSON text as sent, quotes included, when sec, nsec and digits cannot rebuild it
 }
 
 // maxIntDigits keeps sec below 10^18, inside int64 and time.Unix's range.
@@ -175,10 +175,7 @@ func (n number) marshal() []byte {
 		return []byte("null")
 	}
 	if n.text != "" {
-		if n.form == formString && n.text[0] != '"' {
-			return strconv.AppendQuote(nil, n.text)
-		}
-		return []byte(n.text)
+		return []byte(n.text) // quotes included for the string form
 	}
 	b := make([]byte, 0, 32)
 	if n.form == formString {

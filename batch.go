@@ -140,8 +140,6 @@ type BatchProcessorError struct {
 
 // Methods that make each type an Event.
 
-func (*BatchProcessorJobFinished) sealed() {}
-
 func (e *BatchProcessorJobFinished) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -150,8 +148,6 @@ func (e BatchProcessorJobFinished) MarshalJSON() ([]byte, error) {
 	type plain BatchProcessorJobFinished
 	return marshalEvent(e.raw, plain(e))
 }
-
-func (*BatchProcessorError) sealed() {}
 
 func (e *BatchProcessorError) payload() any { return &e.Payload }
 

@@ -100,8 +100,6 @@ type CalltransferCompleted struct {
 
 // Methods that make each type an Event.
 
-func (*CalltransferTriggered) sealed() {}
-
 func (e *CalltransferTriggered) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -113,8 +111,6 @@ func (e CalltransferTriggered) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *CalltransferTriggered) RoomName() string { return e.Payload.Room }
-
-func (*CalltransferInitiated) sealed() {}
 
 func (e *CalltransferInitiated) payload() any { return &e.Payload }
 
@@ -128,8 +124,6 @@ func (e CalltransferInitiated) MarshalJSON() ([]byte, error) {
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *CalltransferInitiated) RoomName() string { return e.Payload.Room }
 
-func (*CalltransferAnswered) sealed() {}
-
 func (e *CalltransferAnswered) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -141,8 +135,6 @@ func (e CalltransferAnswered) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *CalltransferAnswered) RoomName() string { return e.Payload.Room }
-
-func (*CalltransferCompleted) sealed() {}
 
 func (e *CalltransferCompleted) payload() any { return &e.Payload }
 

@@ -174,8 +174,6 @@ type DialinError struct {
 
 // Methods that make each type an Event.
 
-func (*DialoutConnected) sealed() {}
-
 func (e *DialoutConnected) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -187,8 +185,6 @@ func (e DialoutConnected) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialoutConnected) RoomName() string { return e.Payload.Room }
-
-func (*DialoutAnswered) sealed() {}
 
 func (e *DialoutAnswered) payload() any { return &e.Payload }
 
@@ -202,8 +198,6 @@ func (e DialoutAnswered) MarshalJSON() ([]byte, error) {
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialoutAnswered) RoomName() string { return e.Payload.Room }
 
-func (*DialoutStopped) sealed() {}
-
 func (e *DialoutStopped) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -215,8 +209,6 @@ func (e DialoutStopped) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialoutStopped) RoomName() string { return e.Payload.Room }
-
-func (*DialoutWarning) sealed() {}
 
 func (e *DialoutWarning) payload() any { return &e.Payload }
 
@@ -230,8 +222,6 @@ func (e DialoutWarning) MarshalJSON() ([]byte, error) {
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialoutWarning) RoomName() string { return e.Payload.Room }
 
-func (*DialoutError) sealed() {}
-
 func (e *DialoutError) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -243,8 +233,6 @@ func (e DialoutError) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialoutError) RoomName() string { return e.Payload.Room }
-
-func (*DialinReady) sealed() {}
 
 func (e *DialinReady) payload() any { return &e.Payload }
 
@@ -258,8 +246,6 @@ func (e DialinReady) MarshalJSON() ([]byte, error) {
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialinReady) RoomName() string { return e.Payload.Room }
 
-func (*DialinConnected) sealed() {}
-
 func (e *DialinConnected) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -271,8 +257,6 @@ func (e DialinConnected) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialinConnected) RoomName() string { return e.Payload.Room }
-
-func (*DialinStopped) sealed() {}
 
 func (e *DialinStopped) payload() any { return &e.Payload }
 
@@ -286,8 +270,6 @@ func (e DialinStopped) MarshalJSON() ([]byte, error) {
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialinStopped) RoomName() string { return e.Payload.Room }
 
-func (*DialinWarning) sealed() {}
-
 func (e *DialinWarning) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -299,8 +281,6 @@ func (e DialinWarning) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *DialinWarning) RoomName() string { return e.Payload.Room }
-
-func (*DialinError) sealed() {}
 
 func (e *DialinError) payload() any { return &e.Payload }
 

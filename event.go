@@ -24,7 +24,8 @@ type Event interface {
 	// Raw returns the delivery's bytes as received.
 	Raw() json.RawMessage
 
-	sealed()
+	// payload returns a pointer to the event's Payload field. Being
+	// unexported, it also keeps the set of implementations closed.
 	payload() any
 }
 
@@ -399,8 +400,6 @@ type Unknown struct {
 	// Payload is the payload as raw JSON, or nil when absent.
 	Payload json.RawMessage `json:"payload,omitzero"`
 }
-
-func (*Unknown) sealed() {}
 
 func (e *Unknown) payload() any { return &e.Payload }
 

@@ -40,8 +40,6 @@ type MeetingEnded struct {
 
 // Methods that make each type an Event.
 
-func (*MeetingStarted) sealed() {}
-
 func (e *MeetingStarted) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -53,8 +51,6 @@ func (e MeetingStarted) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *MeetingStarted) RoomName() string { return e.Payload.Room }
-
-func (*MeetingEnded) sealed() {}
 
 func (e *MeetingEnded) payload() any { return &e.Payload }
 

@@ -104,8 +104,6 @@ type WaitingParticipantLeft struct {
 
 // Methods that make each type an Event.
 
-func (*ParticipantJoined) sealed() {}
-
 func (e *ParticipantJoined) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -117,8 +115,6 @@ func (e ParticipantJoined) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *ParticipantJoined) RoomName() string { return e.Payload.Room }
-
-func (*ParticipantLeft) sealed() {}
 
 func (e *ParticipantLeft) payload() any { return &e.Payload }
 
@@ -132,8 +128,6 @@ func (e ParticipantLeft) MarshalJSON() ([]byte, error) {
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *ParticipantLeft) RoomName() string { return e.Payload.Room }
 
-func (*WaitingParticipantJoined) sealed() {}
-
 func (e *WaitingParticipantJoined) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -145,8 +139,6 @@ func (e WaitingParticipantJoined) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.Room.
 func (e *WaitingParticipantJoined) RoomName() string { return e.Payload.Room }
-
-func (*WaitingParticipantLeft) sealed() {}
 
 func (e *WaitingParticipantLeft) payload() any { return &e.Payload }
 

@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -459,11 +458,7 @@ func (m MediaMap) lookup(k Media) (allowed, ok bool) {
 }
 
 // equal compares two media maps by value.
-func (m MediaMap) equal(n MediaMap) bool {
-	a, _ := json.Marshal(m)
-	b, _ := json.Marshal(n)
-	return bytes.Equal(a, b)
-}
+func (m MediaMap) equal(n MediaMap) bool { return reflect.DeepEqual(m, n) }
 
 var (
 	permissionsType = reflect.TypeFor[Permissions]()

@@ -162,8 +162,6 @@ type RecordingError struct {
 
 // Methods that make each type an Event.
 
-func (*RecordingStarted) sealed() {}
-
 func (e *RecordingStarted) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -172,8 +170,6 @@ func (e RecordingStarted) MarshalJSON() ([]byte, error) {
 	type plain RecordingStarted
 	return marshalEvent(e.raw, plain(e))
 }
-
-func (*RecordingReadyToDownload) sealed() {}
 
 func (e *RecordingReadyToDownload) payload() any { return &e.Payload }
 
@@ -186,8 +182,6 @@ func (e RecordingReadyToDownload) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.RoomName.
 func (e *RecordingReadyToDownload) RoomName() string { return e.Payload.RoomName }
-
-func (*RecordingError) sealed() {}
 
 func (e *RecordingError) payload() any { return &e.Payload }
 

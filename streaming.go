@@ -115,8 +115,6 @@ type StreamingWarning struct {
 
 // Methods that make each type an Event.
 
-func (*StreamingStarted) sealed() {}
-
 func (e *StreamingStarted) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -125,8 +123,6 @@ func (e StreamingStarted) MarshalJSON() ([]byte, error) {
 	type plain StreamingStarted
 	return marshalEvent(e.raw, plain(e))
 }
-
-func (*StreamingUpdated) sealed() {}
 
 func (e *StreamingUpdated) payload() any { return &e.Payload }
 
@@ -137,8 +133,6 @@ func (e StreamingUpdated) MarshalJSON() ([]byte, error) {
 	return marshalEvent(e.raw, plain(e))
 }
 
-func (*StreamingEnded) sealed() {}
-
 func (e *StreamingEnded) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -147,8 +141,6 @@ func (e StreamingEnded) MarshalJSON() ([]byte, error) {
 	type plain StreamingEnded
 	return marshalEvent(e.raw, plain(e))
 }
-
-func (*StreamingError) sealed() {}
 
 func (e *StreamingError) payload() any { return &e.Payload }
 
@@ -161,8 +153,6 @@ func (e StreamingError) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.RoomName.
 func (e *StreamingError) RoomName() string { return e.Payload.RoomName }
-
-func (*StreamingWarning) sealed() {}
 
 func (e *StreamingWarning) payload() any { return &e.Payload }
 

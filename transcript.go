@@ -218,8 +218,6 @@ var (
 
 // Methods that make each type an Event.
 
-func (*TranscriptStarted) sealed() {}
-
 func (e *TranscriptStarted) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -232,8 +230,6 @@ func (e TranscriptStarted) MarshalJSON() ([]byte, error) {
 // RoomName returns the name of the room, e.Payload.RoomName.
 func (e *TranscriptStarted) RoomName() string { return e.Payload.RoomName }
 
-func (*TranscriptReadyToDownload) sealed() {}
-
 func (e *TranscriptReadyToDownload) payload() any { return &e.Payload }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
@@ -245,8 +241,6 @@ func (e TranscriptReadyToDownload) MarshalJSON() ([]byte, error) {
 
 // RoomName returns the name of the room, e.Payload.RoomName.
 func (e *TranscriptReadyToDownload) RoomName() string { return e.Payload.RoomName }
-
-func (*TranscriptError) sealed() {}
 
 func (e *TranscriptError) payload() any { return &e.Payload }
 

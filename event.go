@@ -131,10 +131,20 @@ func (m *envelopeMembers) decode(data []byte, anyVersion bool) (Event, error) {
 			return nil, fmt.Errorf("%w: %s: %w", ErrInvalidField, typ, withField(err, "event_ts"))
 		}
 	}
-	if err := decodePayload(ev, typ, m.payload, raw[m.payloadAt:m.payloadAt+len(m.payload)]); err != nil {
+	if err := decodePayload(ev, typ, m.payload, inCopy(raw, data, m.payload)); err != nil {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// inCopy returns the bytes of the subslice sub of data in copy, a copy of
+// data, or nil for a nil sub. The capacities tell where sub starts.
+func inCopy(copy, data, sub []byte) []byte {
+	if sub == nil {
+		return nil
+	}
+	at := cap(data) - cap(sub)
+	return copy[at : at+len(sub)]
 }
 
 // decodePayload decodes the payload member b into ev. For an *Unknown the
@@ -175,49 +185,21 @@ func decodePayload(ev Event, typ []byte, b, rawCopy []byte) error {
 // encoding/json.
 type envelopeMembers struct {
 	typ, version, id, eventTS, payload []byte
-	payloadAt                          int // offset of payload in the delivery
 }
 
 // read walks the top-level object of data, checking its syntax, and keeps
-// the members of the envelope. Members it does not know are checked to be
-// valid JSON and skipped. The payload is not checked here: its decode does
-// that.
+// the members of the envelope. Every member but the payload is checked to be
+// valid JSON here; the payload is checked by its decode.
 func (m *envelopeMembers) read(data []byte) error {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	if i := skipSpace(data, 0); i >= len(data) || data[i] != '{' {
 		return notObject(data)
 	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return trailing(data, i+1)
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return malformed(data)
-		}
-		kstart := i
-		if i = skipString(data, i); i < 0 {
-			return malformed(data)
-		}
-		key, ok := jsonString(data[kstart:i])
-		if !ok {
-			return malformed(data)
-		}
-		i = skipSpace(data, i)
-		if i >= len(data) || data[i] != ':' {
-			return malformed(data)
-		}
-		i = skipSpace(data, i+1)
-		vstart := i
-		if i = skipValue(data, i); i < 0 {
-			return malformed(data)
-		}
-		val := data[vstart:i]
+	err := walkObject(data, func(key, val []byte) error {
 		switch {
 		case keyIs(key, "payload"):
-			m.payload, m.payloadAt = val, vstart
-		case !json.Valid(val):
-			return malformed(data)
+			m.payload = val
+		case !validValue(val):
+			return errMalformed
 		case keyIs(key, "type"):
 			m.typ = val
 		case keyIs(key, "version"):
@@ -227,27 +209,23 @@ func (m *envelopeMembers) read(data []byte) error {
 		case keyIs(key, "event_ts"):
 			m.eventTS = val
 		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return malformed(data)
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return trailing(data, i+1)
-		default:
-			return malformed(data)
-		}
-	}
-}
-
-// trailing checks that only white space follows the object ending at i.
-func trailing(data []byte, i int) error {
-	if skipSpace(data, i) != len(data) {
+		return nil
+	})
+	if err != nil {
 		return malformed(data)
 	}
 	return nil
+}
+
+// validValue reports whether the delimited value b is valid JSON. Strings,
+// most of the envelope, are checked by jsonString, which reads the common
+// ones without allocating.
+func validValue(b []byte) bool {
+	if b[0] == '"' {
+		_, ok := jsonString(b)
+		return ok
+	}
+	return json.Valid(b)
 }
 
 // malformed returns the error for data that the envelope walk found

@@ -504,6 +504,30 @@ func TestParseCopiesInput(t *testing.T) {
 	}
 }
 
+// TestParseSlicesOfLargerBuffers parses deliveries that are slices of
+// larger buffers, with and without a payload, as a caller reusing a read
+// buffer passes them.
+func TestParseSlicesOfLargerBuffers(t *testing.T) {
+	for _, body := range []string{
+		`{"version":"1.0.0","type":"meeting.started"}`,
+		`{"version":"1.0.0","type":"brand.new"}`,
+		`{"version":"1.0.0","type":"brand.new","payload":{"a":1},"id":"x"}`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			buf := make([]byte, len(body), 4*len(body))
+			copy(buf, body)
+			ev, err := events.Parse(buf)
+			if err != nil {
+				t.Fatalf("Parse error: %v", err)
+			}
+			testJSONRoundTrip(t, ev, []byte(body))
+			if u, ok := ev.(*events.Unknown); ok && strings.Contains(body, "payload") && string(u.Payload) != `{"a":1}` {
+				t.Errorf("Unknown.Payload = %s", u.Payload)
+			}
+		})
+	}
+}
+
 func TestMarshalBuiltEvent(t *testing.T) {
 	ev := &events.MeetingStarted{
 		Envelope: events.Envelope{Version: "1.0.0", Type: events.TypeMeetingStarted, ID: "m1"},

@@ -90,16 +90,25 @@ func skipValue(data []byte, i int) int {
 }
 
 // walkObject calls fn for each member of the JSON object b, in order, with
-// the key (decoded as encoding/json decodes it) and the raw value. b must be a valid JSON object,
-// as encoding/json guarantees to an UnmarshalJSON method; walkObject only
-// finds the members' bounds and checks nothing else. It stops at the first
-// error fn returns.
+// the key (decoded as encoding/json decodes it) and the raw value. b must
+// hold the object alone, white space around it aside. walkObject checks the
+// object's punctuation and keys; values are only delimited, and checking
+// them is left to fn. It stops at the first error fn returns.
 func walkObject(b []byte, fn func(key, val []byte) error) error {
-	i := skipSpace(b, 1)
-	for i < len(b) && b[i] == '"' {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errMalformed
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return endOfValue(b, i+1)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return errMalformed
+		}
 		kstart := i
-		i = skipString(b, i)
-		if i < 0 {
+		if i = skipString(b, i); i < 0 {
 			return errMalformed
 		}
 		key, ok := jsonString(b[kstart:i])
@@ -112,26 +121,39 @@ func walkObject(b []byte, fn func(key, val []byte) error) error {
 		}
 		i = skipSpace(b, i+1)
 		vstart := i
-		i = skipValue(b, i)
-		if i < 0 {
+		if i = skipValue(b, i); i < 0 {
 			return errMalformed
 		}
 		if err := fn(key, b[vstart:i]); err != nil {
 			return err
 		}
 		i = skipSpace(b, i)
-		if i < len(b) && b[i] == ',' {
+		if i >= len(b) {
+			return errMalformed
+		}
+		switch b[i] {
+		case ',':
 			i = skipSpace(b, i+1)
+		case '}':
+			return endOfValue(b, i+1)
+		default:
+			return errMalformed
 		}
 	}
-	return nil
 }
 
 // walkArray calls fn for each element of the JSON array b, in order, with
-// the raw element. Like walkObject, it relies on b being valid JSON.
+// the raw element. Like walkObject, it checks the punctuation only.
 func walkArray(b []byte, fn func(elem []byte) error) error {
-	i := skipSpace(b, 1)
-	for i < len(b) && b[i] != ']' {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return errMalformed
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return endOfValue(b, i+1)
+	}
+	for {
 		start := i
 		if i = skipValue(b, i); i < 0 {
 			return errMalformed
@@ -140,15 +162,31 @@ func walkArray(b []byte, fn func(elem []byte) error) error {
 			return err
 		}
 		i = skipSpace(b, i)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
+		if i >= len(b) {
+			return errMalformed
 		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case ']':
+			return endOfValue(b, i+1)
+		default:
+			return errMalformed
+		}
+	}
+}
+
+// endOfValue checks that only white space follows index i of b, where a
+// value ended.
+func endOfValue(b []byte, i int) error {
+	if skipSpace(b, i) != len(b) {
+		return errMalformed
 	}
 	return nil
 }
 
-// errMalformed is returned by walkObject and walkArray for input that is
-// not a JSON object or array, which encoding/json never passes to an UnmarshalJSON method.
+// errMalformed is returned by walkObject and walkArray for input that is not
+// a well-formed JSON object or array.
 var errMalformed = errors.New("events: malformed JSON object")
 
 // keyIs reports whether the object key k names the field name, matched the

@@ -217,17 +217,6 @@ func (m *envelopeMembers) read(data []byte) error {
 	return nil
 }
 
-// validValue reports whether the delimited value b is valid JSON. Strings,
-// most of the envelope, are checked by jsonString, which reads the common
-// ones without allocating.
-func validValue(b []byte) bool {
-	if b[0] == '"' {
-		_, ok := jsonString(b)
-		return ok
-	}
-	return json.Valid(b)
-}
-
 // malformed returns the error for data that the envelope walk found
 // malformed: encoding/json's syntax error, or ErrInvalidJSON should
 // encoding/json see no error, so that a walk that stops early never lets a

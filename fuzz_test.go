@@ -343,3 +343,52 @@ func FuzzVerifyParse(f *testing.F) {
 		}
 	})
 }
+
+// unmarshalers returns a fresh value of every custom json.Unmarshaler of the
+// package.
+func unmarshalers() []json.Unmarshaler {
+	return []json.Unmarshaler{
+		new(events.Time), new(events.Duration), new(events.CanSend), new(events.CanAdmin),
+		new(events.Access), new(events.CanReceive), new(events.Permissions), new(events.Layout),
+		new(events.SIPHeaders), new(events.TranscriptS3),
+	}
+}
+
+// FuzzUnmarshalJSONDirect calls every custom UnmarshalJSON method directly
+// with arbitrary bytes, as code outside encoding/json may: malformed input
+// is an error, never a panic, and what is accepted marshals to valid JSON.
+func FuzzUnmarshalJSONDirect(f *testing.F) {
+	for _, s := range []string{``, `"`, `t`, `nul`, `truex`, `{`, `[`, `[1,`, `{"a"`, `{"a":1,}`, `["video",]`, `"1`, `"\u00"`, `-`, `1.`, `{}x`} {
+		f.Add([]byte(s))
+	}
+	for _, s := range edgeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, u := range unmarshalers() {
+			if err := u.UnmarshalJSON(data); err != nil {
+				_ = err.Error()
+				continue
+			}
+			out, err := json.Marshal(u)
+			if err != nil {
+				t.Fatalf("%T accepted %q but does not marshal: %v", u, data, err)
+			}
+			if !json.Valid(out) {
+				t.Fatalf("%T accepted %q and marshals to invalid JSON %q", u, data, out)
+			}
+		}
+	})
+}
+
+func TestUnmarshalJSONDirectMalformed(t *testing.T) {
+	for _, in := range []string{``, `"`, `t`, `nul`, `truex`, `{`, `[`, `[1,`, `{"a"`, `{"a":1,}`, `"\u00"`, `-`, `1.`, `{}x`} {
+		for _, u := range unmarshalers() {
+			t.Run(fmt.Sprintf("%T/%s", u, in), func(t *testing.T) {
+				if err := u.UnmarshalJSON([]byte(in)); err == nil {
+					t.Errorf("(%T).UnmarshalJSON(%q) succeeded, want an error", u, in)
+				}
+			})
+		}
+	}
+}

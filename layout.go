@@ -121,12 +121,8 @@ func (l Layout) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a layout object and keeps a copy of it. A value of
 // the wrong kind is an error of type *[json.UnmarshalTypeError].
 func (l *Layout) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case 'n':
-		return nil
-	case '{':
-	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[Layout]()}
+	if null, err := objectOrNull(b, reflect.TypeFor[Layout]()); null || err != nil {
+		return err
 	}
 	var f layoutFields
 	if err := json.Unmarshal(b, &f); err != nil {

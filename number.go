@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -38,30 +37,23 @@ type number struct {
 // maxIntDigits keeps sec below 10^18, inside int64 and time.Unix's range.
 const maxIntDigits = 18
 
-// unmarshal decodes b, which encoding/json has already checked to be one
-// valid JSON value. t names the Go type in errors.
+// unmarshal decodes the JSON value b. t names the Go type in errors.
 func (n *number) unmarshal(b []byte, t reflect.Type) error {
-	switch b[0] {
+	switch kind(b) {
 	case 'n':
 		*n = number{form: formNull}
 		return nil
 	case '"':
-		s := b[1 : len(b)-1]
-		if bytes.IndexByte(s, '\\') >= 0 {
-			// Escapes inside a numeric string are legal JSON but never
-			// produce a number Daily would send; undo them the slow way.
-			var u string
-			if err := json.Unmarshal(b, &u); err != nil {
-				return err
-			}
-			s = []byte(u)
+		s, ok := jsonString(b)
+		if !ok {
+			return &json.UnmarshalTypeError{Value: "malformed string", Type: t}
 		}
 		v, ok := parseNumber(s)
 		if !ok {
 			return &json.UnmarshalTypeError{Value: "non-numeric string", Type: t}
 		}
 		if v.text != "" || len(s) != len(b)-2 {
-			v.text = string(b) // keep the quotes and escapes as sent
+			v.text = string(b) // keep the quotes and any escapes as sent
 		}
 		v.form = formString
 		*n = v
@@ -74,13 +66,8 @@ func (n *number) unmarshal(b []byte, t reflect.Type) error {
 		v.form = formNumber
 		*n = v
 		return nil
-	case 't', 'f':
-		return &json.UnmarshalTypeError{Value: "bool", Type: t}
-	case '[':
-		return &json.UnmarshalTypeError{Value: "array", Type: t}
-	default:
-		return &json.UnmarshalTypeError{Value: "object", Type: t}
 	}
+	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: t}
 }
 
 // parseNumber parses s, which must follow the JSON number grammar. It

@@ -22,16 +22,13 @@ type Permissions struct {
 
 // UnmarshalJSON decodes a permissions object. It walks the object itself
 // rather than through reflection, because every participant event carries
-// one. Keys match as encoding/json matches them; unknown keys are ignored.
-// A value of the wrong kind is an error of type *[json.UnmarshalTypeError]
+// one. Keys match as encoding/json matches them; unknown keys are ignored,
+// though their values are still checked to be valid JSON for callers other
+// than encoding/json. A value of the wrong kind is an error of type *[json.UnmarshalTypeError]
 // whose Field names it.
 func (p *Permissions) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case 'n':
-		return nil
-	case '{':
-	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: permissionsType}
+	if null, err := objectOrNull(b, permissionsType); null || err != nil {
+		return err
 	}
 	return walkObject(b, func(key, val []byte) error {
 		switch {
@@ -43,6 +40,8 @@ func (p *Permissions) UnmarshalJSON(b []byte) error {
 			return withField(p.CanReceive.UnmarshalJSON(val), "canReceive")
 		case keyIs(key, "canAdmin"):
 			return withField(p.CanAdmin.UnmarshalJSON(val), "canAdmin")
+		case !validValue(val):
+			return errMalformed
 		}
 		return nil
 	})
@@ -50,7 +49,7 @@ func (p *Permissions) UnmarshalJSON(b []byte) error {
 
 // unmarshalBool decodes a JSON boolean into *v; null leaves *v alone.
 func unmarshalBool(b []byte, v *bool) error {
-	switch b[0] {
+	switch kind(b) {
 	case 't':
 		*v = true
 	case 'f':
@@ -182,7 +181,7 @@ func (g Grant[T]) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON accepts true, false, null or an array of strings. Any other
 // value is an error of type *[json.UnmarshalTypeError].
 func (g *Grant[T]) UnmarshalJSON(b []byte) error {
-	switch b[0] {
+	switch kind(b) {
 	case 'n':
 		*g = Grant[T]{state: grantNull}
 	case 't':
@@ -211,23 +210,6 @@ func (g *Grant[T]) UnmarshalJSON(b []byte) error {
 
 var errNotString = errors.New("events: list element is not a string")
 
-// jsonKind names the kind of the valid JSON value b for error messages.
-func jsonKind(b []byte) string {
-	switch b[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
-
 // CanReceive is the canReceive permission: which media the participant may
 // receive from others. Base applies to everyone; ByUserID and
 // ByParticipantID override it for the users and participants they name.
@@ -246,12 +228,8 @@ type CanReceive struct {
 // UnmarshalJSON decodes a canReceive object, walking it as
 // [Permissions.UnmarshalJSON] does.
 func (c *CanReceive) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case 'n':
-		return nil
-	case '{':
-	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: canReceiveType}
+	if null, err := objectOrNull(b, canReceiveType); null || err != nil {
+		return err
 	}
 	return walkObject(b, func(key, val []byte) error {
 		switch {
@@ -261,6 +239,8 @@ func (c *CanReceive) UnmarshalJSON(b []byte) error {
 			return withField(unmarshalAccessMap(val, &c.ByUserID), "byUserId")
 		case keyIs(key, "byParticipantId"):
 			return withField(unmarshalAccessMap(val, &c.ByParticipantID), "byParticipantId")
+		case !validValue(val):
+			return errMalformed
 		}
 		return nil
 	})
@@ -268,12 +248,8 @@ func (c *CanReceive) UnmarshalJSON(b []byte) error {
 
 // unmarshalAccessMap decodes an object of [Access] values into *m.
 func unmarshalAccessMap(b []byte, m *map[string]Access) error {
-	switch b[0] {
-	case 'n':
-		return nil
-	case '{':
-	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[map[string]Access]()}
+	if null, err := objectOrNull(b, reflect.TypeFor[map[string]Access]()); null || err != nil {
+		return err
 	}
 	if *m == nil {
 		*m = map[string]Access{}
@@ -394,7 +370,7 @@ func (a Access) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON accepts true, false, null or a media map. Any other value is
 // an error of type *[json.UnmarshalTypeError].
 func (a *Access) UnmarshalJSON(b []byte) error {
-	switch b[0] {
+	switch kind(b) {
 	case 'n':
 		*a = Access{state: accessNull}
 	case 't':

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 )
 
 // The helpers below find the bounds of JSON values without decoding them.
@@ -183,6 +184,74 @@ func endOfValue(b []byte, i int) error {
 		return errMalformed
 	}
 	return nil
+}
+
+// validValue reports whether the delimited value b is valid JSON. Strings,
+// the values most often checked, are checked by jsonString, which reads the common
+// ones without allocating.
+func validValue(b []byte) bool {
+	if b[0] == '"' {
+		_, ok := jsonString(b)
+		return ok
+	}
+	return json.Valid(b)
+}
+
+// kind returns the first byte of the JSON value b, which tells its kind, or
+// 0 for an empty b or a true, false or null that is spelt wrong.
+// encoding/json hands UnmarshalJSON methods only valid values; kind lets
+// them refuse anything else, when called directly, without panicking.
+func kind(b []byte) byte {
+	if len(b) == 0 {
+		return 0
+	}
+	switch b[0] {
+	case 't':
+		if string(b) != "true" {
+			return 0
+		}
+	case 'f':
+		if string(b) != "false" {
+			return 0
+		}
+	case 'n':
+		if string(b) != "null" {
+			return 0
+		}
+	}
+	return b[0]
+}
+
+// jsonKind names the kind of the JSON value b for error messages.
+func jsonKind(b []byte) string {
+	switch kind(b) {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	case 0:
+		return "malformed value"
+	}
+	return "number"
+}
+
+// objectOrNull reports whether the JSON value b, for a field of type t that
+// decodes from an object, is null. For anything but an object or null it
+// returns a *json.UnmarshalTypeError naming t.
+func objectOrNull(b []byte, t reflect.Type) (null bool, err error) {
+	switch kind(b) {
+	case 'n':
+		return true, nil
+	case '{':
+		return false, nil
+	}
+	return false, &json.UnmarshalTypeError{Value: jsonKind(b), Type: t}
 }
 
 // errMalformed is returned by walkObject and walkArray for input that is not

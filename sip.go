@@ -85,18 +85,18 @@ func (h SIPHeaders) MarshalJSON() ([]byte, error) {
 // are left out of the map but kept in the raw JSON. A value that is not an
 // object or null is an error of type *[json.UnmarshalTypeError].
 func (h *SIPHeaders) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case 'n':
+	null, err := objectOrNull(b, reflect.TypeFor[SIPHeaders]())
+	if null || err != nil {
 		*h = SIPHeaders{}
-		return nil
-	case '{':
-	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[SIPHeaders]()}
+		return err
 	}
 	m := map[string]string{}
-	err := walkObject(b, func(key, val []byte) error {
+	err = walkObject(b, func(key, val []byte) error {
 		if val[0] != '"' {
-			return nil
+			if !validValue(val) {
+				return errMalformed
+			}
+			return nil // kept in the raw JSON only
 		}
 		var s string
 		if err := json.Unmarshal(val, &s); err != nil {

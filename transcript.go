@@ -115,12 +115,8 @@ func (s TranscriptS3) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON accepts both spellings of the role fields; where both are
 // present, the camelCase one wins.
 func (s *TranscriptS3) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case 'n':
-		return nil
-	case '{':
-	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[TranscriptS3]()}
+	if null, err := objectOrNull(b, reflect.TypeFor[TranscriptS3]()); null || err != nil {
+		return err
 	}
 	var w transcriptS3Wire
 	if err := json.Unmarshal(b, &w); err != nil {

@@ -15,10 +15,10 @@ import (
 // too large.
 const maxDrainBytes = 64 << 20
 
-// ErrNoVerifier is reported by a [Handler] without a Verifier or without a
-// Handle function: it answers every delivery with 500 rather than skip
+// ErrMisconfigured is reported by a [Handler] without a Verifier or without
+// a Handle function: it answers every delivery with 500 rather than skip
 // verification or drop events silently.
-var ErrNoVerifier = errors.New("events: handler has no verifier or no handle function")
+var ErrMisconfigured = errors.New("events: handler needs a Verifier and a Handle function")
 
 // A Handler is an [http.Handler] that receives Daily's deliveries: it
 // verifies each one, parses it and hands the event to Handle. Its statuses
@@ -89,7 +89,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.Verifier
 	if v == nil || h.Handle == nil {
-		h.fail(w, r, http.StatusInternalServerError, ErrNoVerifier)
+		h.fail(w, r, http.StatusInternalServerError, ErrMisconfigured)
 		return
 	}
 	if !v.checkBasicAuth(r) {

@@ -108,8 +108,8 @@ func TestHandlerStatuses(t *testing.T) {
 		{name: "GET", req: unsigned(http.MethodGet, nil), wantStatus: 405, wantErr: errAny},
 		{name: "Handle fails", req: signed(sample), fail: errors.New("database down"), wantStatus: 500, wantEvents: 1, wantErr: errAny},
 		{name: "Handle fails, acknowledged", req: signed(sample), fail: errors.New("database down"), edit: func(h *events.Handler) { h.HandleErrorStatus = http.StatusOK }, wantStatus: 200, wantEvents: 1, wantErr: errAny},
-		{name: "no verifier", req: signed(sample), edit: func(h *events.Handler) { h.Verifier = nil }, wantStatus: 500, wantErr: events.ErrNoVerifier},
-		{name: "no Handle", req: signed(sample), edit: func(h *events.Handler) { h.Handle = nil }, wantStatus: 500, wantErr: events.ErrNoVerifier},
+		{name: "no verifier", req: signed(sample), edit: func(h *events.Handler) { h.Verifier = nil }, wantStatus: 500, wantErr: events.ErrMisconfigured},
+		{name: "no Handle", req: signed(sample), edit: func(h *events.Handler) { h.Handle = nil }, wantStatus: 500, wantErr: events.ErrMisconfigured},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

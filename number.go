@@ -178,14 +178,10 @@ func (n number) marshal() []byte {
 // appendText appends the number's text without quotes.
 func (n number) appendText(b []byte) []byte {
 	if n.text != "" {
-		t := n.text
-		if t[0] == '"' {
-			var u string
-			if json.Unmarshal([]byte(t), &u) == nil {
-				t = u
-			}
+		if s, ok := jsonString([]byte(n.text)); ok {
+			return append(b, s...) // the string form, unquoted
 		}
-		return append(b, t...)
+		return append(b, n.text...)
 	}
 	if n.neg {
 		b = append(b, '-')

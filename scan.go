@@ -96,15 +96,8 @@ func skipValue(data []byte, i int) int {
 // object's punctuation and keys; values are only delimited, and checking
 // them is left to fn. It stops at the first error fn returns.
 func walkObject(b []byte, fn func(key, val []byte) error) error {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return errMalformed
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return endOfValue(b, i+1)
-	}
-	for {
+	i, done, err := openValue(b, '{', '}')
+	for !done && err == nil {
 		if i >= len(b) || b[i] != '"' {
 			return errMalformed
 		}
@@ -128,33 +121,16 @@ func walkObject(b []byte, fn func(key, val []byte) error) error {
 		if err := fn(key, b[vstart:i]); err != nil {
 			return err
 		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return errMalformed
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return endOfValue(b, i+1)
-		default:
-			return errMalformed
-		}
+		i, done, err = afterItem(b, i, '}')
 	}
+	return err
 }
 
 // walkArray calls fn for each element of the JSON array b, in order, with
 // the raw element. Like walkObject, it checks the punctuation only.
 func walkArray(b []byte, fn func(elem []byte) error) error {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return errMalformed
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return endOfValue(b, i+1)
-	}
-	for {
+	i, done, err := openValue(b, '[', ']')
+	for !done && err == nil {
 		start := i
 		if i = skipValue(b, i); i < 0 {
 			return errMalformed
@@ -162,19 +138,40 @@ func walkArray(b []byte, fn func(elem []byte) error) error {
 		if err := fn(b[start:i]); err != nil {
 			return err
 		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return errMalformed
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return endOfValue(b, i+1)
-		default:
-			return errMalformed
-		}
+		i, done, err = afterItem(b, i, ']')
 	}
+	return err
+}
+
+// openValue reads the opening bracket of the object or array b and returns
+// the index of its first item, or reports done for an empty one.
+func openValue(b []byte, open, close byte) (i int, done bool, err error) {
+	i = skipSpace(b, 0)
+	if i >= len(b) || b[i] != open {
+		return 0, false, errMalformed
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == close {
+		return 0, true, endOfValue(b, i+1)
+	}
+	return i, false, nil
+}
+
+// afterItem reads what follows an item that ends at i: a comma, and it
+// returns the index of the next item, or the closing bracket, and it
+// reports done.
+func afterItem(b []byte, i int, close byte) (next int, done bool, err error) {
+	i = skipSpace(b, i)
+	if i >= len(b) {
+		return 0, false, errMalformed
+	}
+	switch b[i] {
+	case ',':
+		return skipSpace(b, i+1), false, nil
+	case close:
+		return 0, true, endOfValue(b, i+1)
+	}
+	return 0, false, errMalformed
 }
 
 // endOfValue checks that only white space follows index i of b, where a

@@ -197,6 +197,11 @@ func (m *envelopeMembers) read(data []byte) error {
 	err := walkObject(data, func(key, val []byte) error {
 		switch {
 		case keyIs(key, "payload"):
+			// Only the last payload is decoded, so an earlier one is
+			// checked here, as encoding/json checks every value.
+			if m.payload != nil && !validValue(m.payload) {
+				return errMalformed
+			}
 			m.payload = val
 		case !validValue(val):
 			return errMalformed

@@ -36,6 +36,16 @@ var edgeSeeds = []string{
 	`{"version":"1.1.0","type":"transcript.error","payload":{"out_params":{"s3":{"externalId":"a","external_id":"b"}}}}`,
 	`{"version":"1.0.0","type":"recording.started","payload":{"layout":{"preset":"custom","composition_params":{"a":{"b":[1,"2",null]}}}}}`,
 	`{"version":"1.0.0","type":"participant.joined","payload":{"permissions":{"canReceive":{"base":{"customVideo":{"*":true}},"byUserId":{"":false}}}}}`,
+	// An overridden payload must be valid JSON too.
+	`{"version":"1.0.0","type":"meeting.started","payload":x,"payload":{"room":"x"}}`,
+	`{"version":"1.0.0","type":"meeting.started","payload":"\q","payload":{"room":"x"}}`,
+	`{"version":"1.0.0","type":"meeting.started","payload":[},"payload":{"room":"x"}}`,
+	`{"version":"1.0.0","type":"meeting.started","payload":{"a":[1}],"payload":{"room":"x"}}`,
+	// The top-level object counts toward the nesting limit.
+	`{"version":"1.0.0","type":"meeting.started","a":` + strings.Repeat(`[`, 10000) + strings.Repeat(`]`, 10000) + `,"payload":{}}`,
+	`{"version":"1.0.0","type":"meeting.started","a":` + strings.Repeat(`[`, 9999) + strings.Repeat(`]`, 9999) + `,"payload":{}}`,
+	`{"version":"1.0.0","type":"meeting.started","payload":{"a":` + strings.Repeat(`[`, 9999) + strings.Repeat(`]`, 9999) + `}}`,
+	`{"version":"1.0.0","type":"meeting.started","payload":{"a":` + strings.Repeat(`[`, 9998) + strings.Repeat(`]`, 9998) + `}}`,
 }
 
 // addSeeds adds every golden delivery and the edge cases to f.
@@ -91,6 +101,9 @@ func FuzzParse(f *testing.F) {
 		valid := json.Valid(data)
 		if !valid && !errors.Is(err, events.ErrInvalidJSON) {
 			t.Fatalf("Parse(%q) of invalid JSON = %v, %v; want ErrInvalidJSON", data, ev, err)
+		}
+		if valid && errors.Is(err, events.ErrInvalidJSON) {
+			t.Fatalf("Parse(%q) of valid JSON = %v; want no ErrInvalidJSON", data, err)
 		}
 		if err != nil {
 			if ev != nil {

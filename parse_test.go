@@ -562,3 +562,42 @@ func TestIsVerificationRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestParseAcceptsExactlyValidJSON covers the corners where Parse once
+// accepted what encoding/json refuses: an overridden payload member, and
+// nesting that counts the top-level object.
+func TestParseAcceptsExactlyValidJSON(t *testing.T) {
+	const head = `{"version":"1.0.0","type":"meeting.started",`
+	nest := func(n int) string { return strings.Repeat(`[`, n) + strings.Repeat(`]`, n) }
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"overridden payload not JSON", head + `"payload":x,"payload":{"room":"x"}}`},
+		{"overridden payload bad escape", head + `"payload":"\q","payload":{"room":"x"}}`},
+		{"overridden payload bad array", head + `"payload":[},"payload":{"room":"x"}}`},
+		{"overridden payload bad nesting", head + `"payload":{"a":[1}],"payload":{"room":"x"}}`},
+		{"overridden payload valid", head + `"payload":[1],"payload":{"room":"x"}}`},
+		{"member 10000 deep", head + `"a":` + nest(10000) + `,"payload":{}}`},
+		{"member 9999 deep", head + `"a":` + nest(9999) + `,"payload":{}}`},
+		{"payload member 9999 deep", head + `"payload":{"a":` + nest(9999) + `}}`},
+		{"payload member 9998 deep", head + `"payload":{"a":` + nest(9998) + `}}`},
+		{"unknown type, payload member 9999 deep", `{"type":"brand.new","payload":{"a":` + nest(9999) + `}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := []byte(tt.in)
+			valid := json.Valid(in)
+			ev, err := events.Parse(in)
+			if valid != !errors.Is(err, events.ErrInvalidJSON) {
+				t.Fatalf("Parse = %v; json.Valid = %t", err, valid)
+			}
+			if err != nil {
+				return
+			}
+			if out, err := json.Marshal(ev); err != nil || !bytes.Equal(out, in) {
+				t.Errorf("json.Marshal(Parse(in)) = %.40q, %v; want the input", out, err)
+			}
+		})
+	}
+}

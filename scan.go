@@ -39,10 +39,15 @@ func skipString(data []byte, i int) int {
 	return -1
 }
 
+// maxNestingDepth is how deeply encoding/json lets arrays and objects nest.
+const maxNestingDepth = 10000
+
 // skipValue returns the index after the value that starts at data[i], or -1
 // if there is none. Nested objects and arrays are skipped by counting
 // brackets outside strings, without recursion, so deep nesting costs no
-// stack. Structure inside them is checked later by the decoder.
+// stack. Structure inside them is checked later by the decoder, but not
+// their depth: skipValue returns -1 for a value that, as a member of an
+// object or array, nests deeper than encoding/json allows.
 func skipValue(data []byte, i int) int {
 	if i >= len(data) {
 		return -1
@@ -61,7 +66,11 @@ func skipValue(data []byte, i int) int {
 				}
 				i--
 			case '{', '[':
-				depth++
+				// The value is inside an object or array, which
+				// takes one level of encoding/json's limit.
+				if depth++; depth >= maxNestingDepth {
+					return -1
+				}
 			case '}', ']':
 				depth--
 				if depth == 0 {

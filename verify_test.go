@@ -3,7 +3,11 @@ package events_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -259,5 +263,52 @@ func TestNewSecret(t *testing.T) {
 	}
 	if _, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{a}}); err != nil {
 		t.Errorf("NewVerifier(NewSecret()) error: %v", err)
+	}
+}
+
+// TestSecretsNeverFormat formats and logs every value that holds a secret,
+// a key or a basic-auth value, and finds none of them in the output.
+func TestSecretsNeverFormat(t *testing.T) {
+	const basic = "dXNlcjpwYXNzd29yZC1zZWNyZXQ="
+	cfg := events.VerifierConfig{Secrets: []string{kaSecret, otherSecret}, BasicAuth: basic}
+	v, err := events.NewVerifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := base64.StdEncoding.DecodeString(kaSecret)
+	signer := events.Signer{Secret: kaSecret, BasicAuth: basic}
+	h := &events.Handler{Verifier: v, Handle: func(context.Context, events.Event) error { return nil }}
+	// Forms in which a secret could show: base64, the raw key as text,
+	// and the raw key as fmt prints a byte slice.
+	forbidden := []string{kaSecret, otherSecret, basic, string(key), strings.Trim(fmt.Sprint(key), "[]"), fmt.Sprintf("%x", key)}
+	values := map[string]any{
+		"VerifierConfig": cfg, "*VerifierConfig": &cfg, "*Verifier": v,
+		"Signer": signer, "*Signer": &signer, "*Handler": h,
+	}
+	for name, val := range values {
+		var outs []string
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			outs = append(outs, fmt.Sprintf(verb, val))
+		}
+		outs = append(outs, fmt.Sprint(val), fmt.Sprintf("%v", []any{val}), fmt.Sprintf("%+v", struct{ V any }{val}))
+		for _, newHandler := range []func(io.Writer) slog.Handler{
+			func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
+			func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
+		} {
+			var buf bytes.Buffer
+			slog.New(newHandler(&buf)).Info("config", "value", val)
+			outs = append(outs, buf.String())
+		}
+		for _, out := range outs {
+			for _, secret := range forbidden {
+				if strings.Contains(out, secret) {
+					t.Errorf("%s formats as %q, which shows a secret", name, out)
+				}
+			}
+		}
+	}
+	// The redacted forms still say what is set.
+	if got := fmt.Sprint(v); !strings.Contains(got, "2 redacted") || !strings.Contains(got, "basic auth: [redacted]") {
+		t.Errorf("fmt.Sprint(verifier) = %q, want the number of keys and that basic auth is set", got)
 	}
 }

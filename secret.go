@@ -1,0 +1,95 @@
+package events
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// The values that hold a secret, a key or a basic-auth value format and log
+// without it, whatever the verb: %v, %+v, %#v, %s, or slog.
+
+// Format writes c with its secrets and basic-auth value redacted.
+func (c VerifierConfig) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "events.VerifierConfig{Secrets: %s, Tolerance: %v, DisableTimestampCheck: %t, BasicAuth: %s, MaxBodyBytes: %d, CompactFallback: %t}",
+		redactedList(len(c.Secrets)), c.Tolerance, c.DisableTimestampCheck, redacted(c.BasicAuth != ""), c.MaxBodyBytes, c.CompactFallback)
+}
+
+// LogValue returns c's settings with its secrets and basic-auth value
+// redacted.
+func (c VerifierConfig) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Int("secrets", len(c.Secrets)),
+		slog.Duration("tolerance", c.Tolerance),
+		slog.Bool("disable_timestamp_check", c.DisableTimestampCheck),
+		slog.Bool("basic_auth", c.BasicAuth != ""),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Bool("compact_fallback", c.CompactFallback),
+	)
+}
+
+// String describes v by its settings, without its keys.
+func (v *Verifier) String() string {
+	if v == nil {
+		return "events.Verifier(nil)"
+	}
+	return fmt.Sprintf("events.Verifier{keys: %s, tolerance: %v, timestamp check: %t, basic auth: %s, max body: %d, compact fallback: %t}",
+		redactedList(len(v.keys)), v.tolerance, v.checkTimestamp, redacted(v.basicAuth != nil), v.maxBody, v.compactFallback)
+}
+
+// Format writes v as String does, whatever the verb.
+func (v *Verifier) Format(f fmt.State, _ rune) { io.WriteString(f, v.String()) }
+
+// LogValue returns v's settings without its keys.
+func (v *Verifier) LogValue() slog.Value {
+	if v == nil {
+		return slog.StringValue("events.Verifier(nil)")
+	}
+	return slog.GroupValue(
+		slog.Int("keys", len(v.keys)),
+		slog.Duration("tolerance", v.tolerance),
+		slog.Bool("timestamp_check", v.checkTimestamp),
+		slog.Bool("basic_auth", v.basicAuth != nil),
+		slog.Int64("max_body_bytes", v.maxBody),
+		slog.Bool("compact_fallback", v.compactFallback),
+	)
+}
+
+// Format writes s with its secret and basic-auth value redacted.
+func (s Signer) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "events.Signer{Secret: %s, Time: %v, Milliseconds: %t, BasicAuth: %s}",
+		redacted(s.Secret != ""), s.Time, s.Milliseconds, redacted(s.BasicAuth != ""))
+}
+
+// LogValue returns s's settings with its secret and basic-auth value
+// redacted.
+func (s Signer) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("secret", s.Secret != ""),
+		slog.Time("time", s.Time),
+		slog.Bool("milliseconds", s.Milliseconds),
+		slog.Bool("basic_auth", s.BasicAuth != ""),
+	)
+}
+
+// redacted stands for a secret value, set or not.
+func redacted(set bool) string {
+	if set {
+		return "[redacted]"
+	}
+	return `""`
+}
+
+// redactedList stands for a list of n secrets.
+func redactedList(n int) string {
+	return fmt.Sprintf("[%d redacted]", n)
+}
+
+var (
+	_ fmt.Formatter  = VerifierConfig{}
+	_ slog.LogValuer = VerifierConfig{}
+	_ fmt.Formatter  = (*Verifier)(nil)
+	_ slog.LogValuer = (*Verifier)(nil)
+	_ fmt.Formatter  = Signer{}
+	_ slog.LogValuer = Signer{}
+)

@@ -39,7 +39,18 @@
 // in the envelope as in the payload. Times and durations accept a JSON number, whole or fractional, a
 // string holding a number, or null; permissions accept a boolean or a list.
 // A value of the wrong JSON kind is an error wrapping [ErrInvalidField] that
-// names the field.
+// names the field. Parse accepts exactly the input [json.Valid] accepts, to
+// the last byte and nesting level: every value is checked, a member that a
+// later duplicate replaces included.
+//
+// # Receiving
+//
+// A [Handler] serves Daily's deliveries over HTTP. It reads no more of a
+// request than its limits allow and decodes nothing before the signature
+// verified; it refuses replays of a signed request by default, recovers
+// panics in the user's code, and remembers an event as handled only once
+// that code succeeded, so that no retry of an authentic event is lost. A
+// [DedupStore] such as [MemoryDedup] adds the same guarantee by event ID.
 //
 // # Version policy
 //

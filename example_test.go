@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -185,6 +186,66 @@ func ExampleHandler() {
 	// 200
 	// not handled: events: invalid signature
 	// 401
+}
+
+// ExampleHandler_server serves a Handler with the timeouts every server
+// of webhooks should set. (It does not run: it would listen on a port.)
+func ExampleHandler_server() {
+	v, err := events.NewVerifier(events.VerifierConfig{
+		Secrets: []string{os.Getenv("DAILY_WEBHOOK_SECRET")},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/daily", &events.Handler{
+		Verifier: v,
+		Handle:   func(ctx context.Context, ev events.Event) error { return nil },
+	})
+	srv := &http.Server{
+		Addr:    ":8080",
+		Handler: mux,
+		// A client that sends its headers or body slowly must not hold
+		// a connection: Daily sends small bodies and wants an answer
+		// within seconds.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	log.Fatal(srv.ListenAndServe())
+}
+
+// ExampleMemoryDedup hands each event ID to Handle once, even when Daily
+// delivers the event twice with different signatures.
+func ExampleMemoryDedup() {
+	const secret = "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{secret}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := &events.Handler{
+		Verifier: v,
+		Dedup:    &events.MemoryDedup{TTL: time.Hour, Capacity: 10_000},
+		Handle: func(ctx context.Context, ev events.Event) error {
+			fmt.Println("handling", ev.Meta().ID)
+			return nil
+		},
+		OnError: func(r *http.Request, err error) { fmt.Println("not handed over:", err) },
+	}
+	body := []byte(`{"version":"1.0.0","type":"meeting.ended","id":"evt-1","payload":{"room":"standup"}}`)
+	now := time.Now()
+	for _, at := range []time.Time{now, now.Add(-2 * time.Second)} {
+		req, _ := events.Signer{Secret: secret, Time: at}.NewRequest("/daily", body)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(rec.Code)
+	}
+	// Output:
+	// handling evt-1
+	// 200
+	// not handed over: events: event already handled
+	// 200
 }
 
 func ExampleOn() {

@@ -5,20 +5,77 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
+	"runtime/debug"
 	"sync"
 	"time"
 )
 
-// maxDrainBytes bounds what a Handler reads and discards of a body that is
-// too large.
-const maxDrainBytes = 64 << 20
+// Errors a [Handler] reports to OnError.
+var (
+	// ErrMisconfigured is reported by a [Handler] without a Verifier or a
+	// Handle function, or with a HandleErrorStatus that is neither 200 nor
+	// a 4xx or 5xx status. It answers every delivery with 500 rather than
+	// skip verification or drop events silently.
+	ErrMisconfigured = errors.New("events: handler misconfigured")
+	// ErrHandlerPanic is wrapped by the *[PanicError] reported when Handle
+	// panicked.
+	ErrHandlerPanic = errors.New("events: Handle panicked")
+	// ErrReplay is reported for a delivery whose exact signed request was
+	// handled successfully before: a retry after a lost answer, or a
+	// replay of a captured request. It was answered 200 and not handed to
+	// Handle again.
+	ErrReplay = errors.New("events: delivery seen before")
+	// ErrDuplicate is reported for a delivery whose event ID the Dedup
+	// store has as handled. It was answered 200 and not handed to Handle.
+	ErrDuplicate = errors.New("events: event already handled")
+	// ErrInProgress is reported for a delivery whose event another request
+	// was still handling after InProgressWait. It was answered 409, so
+	// that it is retried.
+	ErrInProgress = errors.New("events: event is being handled by another request")
+	// ErrBodyRead means that the request body could not be read: the
+	// client went away or sent a malformed body.
+	ErrBodyRead = errors.New("events: reading the request body")
+)
 
-// ErrMisconfigured is reported by a [Handler] without a Verifier or without
-// a Handle function: it answers every delivery with 500 rather than skip
-// verification or drop events silently.
-var ErrMisconfigured = errors.New("events: handler needs a Verifier and a Handle function")
+// A PanicError is a panic in Handle, recovered by a [Handler]. It wraps
+// [ErrHandlerPanic], and the panic value too when that is an error.
+type PanicError struct {
+	// Value is the value Handle panicked with.
+	Value any
+	// Stack is the stack of the goroutine where Handle panicked.
+	Stack []byte
+}
+
+// Error returns the panic value and the stack.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("events: Handle panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns [ErrHandlerPanic], and the panic value when it is an error.
+func (e *PanicError) Unwrap() []error {
+	if err, ok := e.Value.(error); ok {
+		return []error{ErrHandlerPanic, err}
+	}
+	return []error{ErrHandlerPanic}
+}
+
+// Defaults of [Handler].
+const (
+	// DefaultInProgressWait is how long a delivery waits by default for
+	// another request handling the same event to finish.
+	DefaultInProgressWait = 5 * time.Second
+	// DefaultReplayCapacity is how many signed requests a Handler
+	// remembers by default to refuse replays.
+	DefaultReplayCapacity = 100_000
+)
+
+// maxPingBytes bounds the bodies tested for the verification request: it
+// is 15 bytes, {"test":"test"}, and this leaves room for white space. A
+// larger body is never decoded before its signature verified.
+const maxPingBytes = 256
 
 // A Handler is an [http.Handler] that receives Daily's deliveries: it
 // verifies each one, parses it and hands the event to Handle. Its statuses
@@ -32,21 +89,51 @@ var ErrMisconfigured = errors.New("events: handler needs a Verifier and a Handle
 //	        version; reported to OnError, not to Handle
 //	200     an *Unknown event, even if Handle fails for it; the failure is
 //	        reported to OnError
-//	200     a duplicate, when Dedup is set; it never reaches Handle
+//	200     a delivery whose event was handled successfully before: the same
+//	        signed request again (ErrReplay) or, with Dedup set, the same
+//	        event ID (ErrDuplicate); it never reaches Handle
+//	400     the body could not be read (ErrBodyRead)
 //	401     a missing or wrong signature, a stale timestamp, or a missing
 //	        or wrong Authorization header
 //	405     any method but POST
-//	413     a body longer than the verifier's MaxBodyBytes
-//	500     Handle returned an error (change it with HandleErrorStatus)
-//	500     no Verifier or no Handle: a misconfiguration
+//	409     the same signed request or, with Dedup set, the same event ID
+//	        is being handled by another request that did not finish within
+//	        InProgressWait (ErrInProgress); a retry is handled normally
+//	413     a body longer than the verifier's MaxBodyBytes; one declared by
+//	        Content-Length is refused before any of it is read
+//	500     Handle returned an error or panicked (change it with
+//	        HandleErrorStatus)
+//	500     a misconfiguration (ErrMisconfigured)
+//	503     the Dedup store failed
 //
 // Only authentication failures are refused: an authentic delivery that this
 // version of the package cannot decode is acknowledged, because refusing it
 // would trip the breaker and stop the events it can decode too.
 //
-// Handle runs before the response is written, so Daily waits for it; Daily
-// wants an answer within a few seconds. Slow work belongs in a queue that
-// Handle feeds.
+// # At most once, never lost
+//
+// A delivery that arrives again while its first attempt is still running
+// waits for that attempt, up to InProgressWait. If the attempt succeeds, the
+// repeat is answered 200 without calling Handle; if it fails or panics, the
+// repeat takes its place and calls Handle itself. An event is remembered as
+// handled only once Handle returned nil for it, so a failed attempt never
+// hides a retry. This holds for repeats of the same signed request, which
+// are recognised by default (see AllowReplays), and, with Dedup set, for
+// any delivery with the same event ID.
+//
+// # Server timeouts
+//
+// Serve a Handler from an [http.Server] with ReadHeaderTimeout,
+// ReadTimeout, WriteTimeout and IdleTimeout set: without them a client
+// that sends its body one byte a second holds a connection and a goroutine
+// for as long as it likes. Daily wants an answer within a few seconds
+// anyway, so limits of a few tens of seconds lose nothing.
+//
+// Handle runs before the response is written, so Daily waits for it. Slow
+// work belongs in a queue that Handle feeds.
+//
+// A Handler's fields must not change once it has served a request, and a
+// Handler must not be copied then.
 type Handler struct {
 	// Verifier checks each delivery. Required.
 	Verifier *Verifier
@@ -54,17 +141,25 @@ type Handler struct {
 	// default version policy.
 	Parser Parser
 	// Handle receives each authentic event, with the request's context.
-	// Required. A *Mux's Handle method fits here.
+	// Required. A *Mux's Handle method fits here. A panic in Handle is
+	// recovered and counts as a failure (a *PanicError), except a panic
+	// with http.ErrAbortHandler, which aborts the response as net/http
+	// does.
 	Handle func(ctx context.Context, ev Event) error
-	// OnError, when set, is told of every delivery that was not handed to
-	// Handle or that Handle failed: authentication failures, oversized
-	// bodies, parse errors, version errors and Handle's errors. The error
-	// text holds no secret and no signature.
+	// OnError is told of every delivery that was not handed to Handle or
+	// that Handle failed: authentication failures, oversized bodies,
+	// parse errors, version errors, replays, duplicates, Handle's errors
+	// and panics. The error text holds no secret and no signature. Nil
+	// means that they are logged with slog.Default(): refused requests at
+	// level Warn, authentic deliveries that were not handled at level
+	// Error, replays and duplicates at level Info, with the event's type
+	// and ID where known and never its body.
 	OnError func(r *http.Request, err error)
-	// HandleErrorStatus is the status sent when Handle returns an error.
-	// Zero means 500, which tells Daily to count a failure (and, with the
-	// exponential retry policy, to try again); set http.StatusOK to
-	// acknowledge anyway and keep the circuit breaker closed.
+	// HandleErrorStatus is the status sent when Handle returns an error or
+	// panics. Zero means 500, which tells Daily to count a failure (and,
+	// with the exponential retry policy, to try again); set http.StatusOK
+	// to acknowledge anyway and keep the circuit breaker closed. Any other
+	// value must be a 4xx or 5xx status, or the Handler is misconfigured.
 	HandleErrorStatus int
 	// StrictVerificationRequest requires the verification request
 	// {"test":"test"} to be signed like any delivery. By default it is
@@ -74,88 +169,310 @@ type Handler struct {
 	// secret, so refusing it would make creating the webhook fail. Every
 	// other body is always verified.
 	StrictVerificationRequest bool
-	// Dedup, when set, suppresses deliveries whose event ID was already
-	// handled. Nil means no suppression. Events without an ID are never
-	// suppressed.
+	// Dedup, when set, hands each event ID to Handle once: a delivery
+	// whose ID was handled successfully is answered 200 without calling
+	// Handle. Nil means deliveries are told apart by their signed request
+	// only (see AllowReplays). Events without an ID are never suppressed.
 	Dedup DedupStore
+	// InProgressWait is how long a delivery waits for another request
+	// handling the same event before it is answered 409. Zero means
+	// DefaultInProgressWait. The wait also ends when the client goes away.
+	InProgressWait time.Duration
+	// AllowReplays turns off the replay check. By default a Handler
+	// remembers the signed requests it handled successfully for twice the
+	// verifier's tolerance (one hour when its timestamp check is off) and
+	// answers a repeat 200 without calling Handle; a repeat of a request
+	// whose handling failed is handled again, as a retry. It remembers
+	// ReplayCapacity requests at most, about 110 bytes each, and forgets
+	// the oldest first.
+	AllowReplays bool
+	// ReplayCapacity bounds the signed requests remembered by the replay
+	// check. Zero means DefaultReplayCapacity.
+	ReplayCapacity int
+
+	once  sync.Once
+	setup *handlerSetup
+}
+
+// handlerSetup is what a Handler derives from its fields on first use.
+type handlerSetup struct {
+	err    error        // why the Handler is misconfigured, or nil
+	replay *MemoryDedup // signed requests seen; nil with AllowReplays
+}
+
+// init checks h's fields and builds what it derives from them, once.
+func (h *Handler) init() *handlerSetup {
+	h.once.Do(func() {
+		s := &handlerSetup{}
+		switch st := h.HandleErrorStatus; {
+		case h.Verifier == nil:
+			s.err = fmt.Errorf("%w: no Verifier", ErrMisconfigured)
+		case h.Handle == nil:
+			s.err = fmt.Errorf("%w: no Handle function", ErrMisconfigured)
+		case st != 0 && st != http.StatusOK && (st < 400 || st > 599):
+			s.err = fmt.Errorf("%w: HandleErrorStatus %d is neither 200 nor a 4xx or 5xx status", ErrMisconfigured, st)
+		}
+		if s.err == nil && !h.AllowReplays {
+			ttl := DefaultDedupTTL
+			if h.Verifier.checkTimestamp {
+				ttl = 2 * h.Verifier.tolerance
+			}
+			capacity := h.ReplayCapacity
+			if capacity <= 0 {
+				capacity = DefaultReplayCapacity
+			}
+			s.replay = &MemoryDedup{TTL: ttl, Capacity: capacity, Now: h.Verifier.now}
+		}
+		h.setup = s
+	})
+	return h.setup
 }
 
 // ServeHTTP handles one delivery; see [Handler] for the statuses.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.fail(w, r, http.StatusMethodNotAllowed, fmt.Errorf("events: method %s not allowed", r.Method))
+		h.refuse(w, r, http.StatusMethodNotAllowed, fmt.Errorf("events: method %s not allowed", r.Method))
+		return
+	}
+	setup := h.init()
+	if setup.err != nil {
+		h.report(r, slog.LevelError, setup.err, nil)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
 	v := h.Verifier
-	if v == nil || h.Handle == nil {
-		h.fail(w, r, http.StatusInternalServerError, ErrMisconfigured)
-		return
-	}
 	if !v.checkBasicAuth(r) {
-		h.fail(w, r, http.StatusUnauthorized, ErrUnauthorized)
+		h.refuse(w, r, http.StatusUnauthorized, ErrUnauthorized)
 		return
 	}
-	body, err := v.ReadBody(r)
-	if errors.Is(err, ErrBodyTooLarge) {
-		// Read what remains, up to a bound, so that a client that sends
-		// its whole body before reading the answer sees the 413 rather
-		// than a reset connection. Nothing read is kept.
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxDrainBytes))
-		w.Header().Set("Connection", "close")
-		h.fail(w, r, http.StatusRequestEntityTooLarge, err)
+	sig, ts := r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp)
+	limit := v.maxBody
+	if sig == "" || ts == "" {
+		// Only the verification request may come unsigned, so nothing
+		// longer is read.
+		if h.StrictVerificationRequest {
+			h.refuse(w, r, http.StatusUnauthorized, ErrMissingSignature)
+			return
+		}
+		limit = min(limit, maxPingBytes)
+	}
+	body, err := readBody(r, limit)
+	switch {
+	case errors.Is(err, ErrBodyTooLarge) && limit < v.maxBody:
+		h.refuse(w, r, http.StatusUnauthorized, ErrMissingSignature)
 		return
-	} else if err != nil {
-		h.fail(w, r, http.StatusBadRequest, err)
+	case errors.Is(err, ErrBodyTooLarge):
+		h.refuse(w, r, http.StatusRequestEntityTooLarge, err)
+		return
+	case err != nil:
+		h.refuse(w, r, http.StatusBadRequest, err)
 		return
 	}
-	_, verr := v.Verify(body, r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp))
-	if IsVerificationRequest(body) && (verr == nil || !h.StrictVerificationRequest) {
+	_, verr := v.Verify(body, sig, ts)
+	if len(body) <= maxPingBytes && IsVerificationRequest(body) && (verr == nil || !h.StrictVerificationRequest) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if verr != nil {
-		h.fail(w, r, http.StatusUnauthorized, verr)
+		h.refuse(w, r, http.StatusUnauthorized, verr)
 		return
 	}
 	ev, err := h.Parser.Parse(body)
 	if err != nil {
-		h.fail(w, r, http.StatusOK, err)
-		return
-	}
-	id := ev.Meta().ID
-	if h.Dedup != nil && id != "" && !h.Dedup.Claim(id) {
+		h.report(r, slog.LevelError, err, nil)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := h.Handle(r.Context(), ev); err != nil {
-		if h.Dedup != nil && id != "" {
-			h.Dedup.Release(id)
-		}
-		status := h.HandleErrorStatus
-		if status == 0 {
-			status = http.StatusInternalServerError
-		}
-		if _, unknown := ev.(*Unknown); unknown {
-			status = http.StatusOK
-		}
-		h.fail(w, r, status, fmt.Errorf("events: handling %s %s: %w", ev.Meta().Type, id, err))
-		return
-	}
-	w.WriteHeader(http.StatusOK)
+	h.deliver(w, r, setup, ev, sig)
 }
 
-// fail reports err and answers with status. The body is the status text
-// only: error details go to OnError, never to the client.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
-	if h.OnError != nil {
-		h.OnError(r, err)
+// A claim is a key held in a DedupStore for one attempt at an event.
+type claim struct {
+	store DedupStore
+	key   string
+}
+
+// deliver hands ev, which arrived with signature sig, to Handle unless it
+// was handled before or is being handled, and answers.
+func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, setup *handlerSetup, ev Event, sig string) {
+	ctx := r.Context()
+	var guards [2]claim
+	n := 0
+	if setup.replay != nil {
+		guards[n] = claim{setup.replay, sig}
+		n++
 	}
+	if id := ev.Meta().ID; h.Dedup != nil && id != "" {
+		guards[n] = claim{h.Dedup, id}
+		n++
+	}
+	for i, g := range guards[:n] {
+		state, err := h.claim(ctx, g)
+		switch {
+		case err != nil:
+			h.end(ctx, r, guards[:i], false)
+			h.report(r, slog.LevelError, fmt.Errorf("events: claiming %s %s: %w", ev.Meta().Type, ev.Meta().ID, err), ev)
+			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+			return
+		case state == ClaimHandled:
+			// The event was handled; so, through the earlier claims,
+			// was this delivery.
+			h.end(ctx, r, guards[:i], true)
+			seen := ErrReplay
+			if g.store == h.Dedup {
+				seen = ErrDuplicate
+			}
+			h.report(r, slog.LevelInfo, seen, ev)
+			w.WriteHeader(http.StatusOK)
+			return
+		case state == ClaimInProgress:
+			h.end(ctx, r, guards[:i], false)
+			h.report(r, slog.LevelWarn, ErrInProgress, ev)
+			http.Error(w, http.StatusText(http.StatusConflict), http.StatusConflict)
+			return
+		}
+	}
+	err := h.call(ctx, ev)
+	h.end(ctx, r, guards[:n], err == nil)
+	if err == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if pe, ok := err.(*PanicError); ok && pe.Value == http.ErrAbortHandler {
+		panic(http.ErrAbortHandler)
+	}
+	status := h.HandleErrorStatus
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if _, unknown := ev.(*Unknown); unknown {
+		status = http.StatusOK
+	}
+	h.report(r, slog.LevelError, fmt.Errorf("events: handling %s %s: %w", ev.Meta().Type, ev.Meta().ID, err), ev)
 	if status == http.StatusOK {
 		w.WriteHeader(status)
 		return
 	}
 	http.Error(w, http.StatusText(status), status)
+}
+
+// claim takes g, waiting while another request holds it, for at most
+// InProgressWait and no longer than ctx lives.
+func (h *Handler) claim(ctx context.Context, g claim) (ClaimState, error) {
+	wait := h.InProgressWait
+	if wait <= 0 {
+		wait = DefaultInProgressWait
+	}
+	deadline := time.Now().Add(wait)
+	pause := 2 * time.Millisecond
+	for {
+		state, err := g.store.Claim(ctx, g.key)
+		if err != nil || state != ClaimInProgress {
+			return state, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return ClaimInProgress, nil
+		}
+		t := time.NewTimer(min(pause, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ClaimInProgress, nil
+		case <-t.C:
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// end ends the claims held: Done when the event was handled, else
+// Release. A store's failure is reported; the answer stands.
+func (h *Handler) end(ctx context.Context, r *http.Request, held []claim, handled bool) {
+	// The client may have gone; the store must still hear the outcome.
+	ctx = context.WithoutCancel(ctx)
+	for _, g := range held {
+		var err error
+		if handled {
+			err = g.store.Done(ctx, g.key)
+		} else {
+			err = g.store.Release(ctx, g.key)
+		}
+		if err != nil {
+			h.report(r, slog.LevelError, fmt.Errorf("events: ending a claim: %w", err), nil)
+		}
+	}
+}
+
+// call runs Handle, turning a panic into a *PanicError.
+func (h *Handler) call(ctx context.Context, ev Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return h.Handle(ctx, ev)
+}
+
+// refuse reports err, which refused the request, and answers with status.
+// The body is the status text only: details go to OnError, never to the
+// client. The connection is closed, since the body may be unread.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
+	h.report(r, slog.LevelWarn, err, nil)
+	w.Header().Set("Connection", "close")
+	http.Error(w, http.StatusText(status), status)
+}
+
+// report gives err to OnError, or logs it at level with the type and ID
+// of ev when there is one.
+func (h *Handler) report(r *http.Request, level slog.Level, err error, ev Event) {
+	if h.OnError != nil {
+		h.OnError(r, err)
+		return
+	}
+	attrs := []slog.Attr{slog.Any("err", err), slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr)}
+	if ev != nil {
+		attrs = append(attrs, slog.String("type", string(ev.Meta().Type)), slog.String("id", ev.Meta().ID))
+	}
+	slog.Default().LogAttrs(r.Context(), level, "events: delivery not handled", attrs...)
+}
+
+// readBody reads the body of r, at most limit bytes of it, in one buffer of
+// the declared length when there is one. It returns an error wrapping
+// [ErrBodyTooLarge] for a longer body, without reading any of it when its
+// declared length is already too long, or one wrapping [ErrBodyRead].
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > limit {
+		return nil, ErrBodyTooLarge
+	}
+	size := r.ContentLength
+	if size < 0 {
+		size = min(limit, 512)
+	}
+	// One byte more than the body, so that reading its end does not grow
+	// the buffer; then as io.ReadAll does.
+	buf := make([]byte, 0, size+1)
+	lr := io.LimitedReader{R: r.Body, N: limit + 1}
+	for {
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, ErrBodyTooLarge
+	}
+	return buf, nil
 }
 
 // A Mux sends each event to the function registered for its Go type, for
@@ -193,73 +510,4 @@ func (m *Mux) Handle(ctx context.Context, ev Event) error {
 	return nil
 }
 
-// A DedupStore remembers the IDs of events that were handled, so that a
-// [Handler] can suppress a second delivery of the same event. Its methods
-// must be safe for concurrent use.
-type DedupStore interface {
-	// Claim records id and reports whether it was new. A Handler calls it
-	// before Handle and skips the event when it reports false.
-	Claim(id string) bool
-	// Release forgets id, so that a redelivery is handled again. A
-	// Handler calls it when Handle fails.
-	Release(id string)
-}
-
-// A MemoryDedup is a [DedupStore] that keeps IDs in memory for a fixed
-// time. It suits a single receiver process; several replicas need a shared
-// store. The zero MemoryDedup is ready to use.
-type MemoryDedup struct {
-	// TTL is how long an ID is remembered. Zero means one hour, longer
-	// than Daily keeps retrying a delivery.
-	TTL time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-
-	mu        sync.Mutex
-	seen      map[string]time.Time // id → when it expires
-	nextPrune time.Time
-}
-
-// Claim records id and reports whether it was new or had expired. Expired
-// IDs are dropped once per TTL, so memory stays bounded by the IDs of one
-// TTL or two.
-func (d *MemoryDedup) Claim(id string) bool {
-	ttl := d.TTL
-	if ttl <= 0 {
-		ttl = time.Hour
-	}
-	now := time.Now()
-	if d.Now != nil {
-		now = d.Now()
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.seen == nil {
-		d.seen = map[string]time.Time{}
-	}
-	if !now.Before(d.nextPrune) {
-		for k, exp := range d.seen {
-			if !now.Before(exp) {
-				delete(d.seen, k)
-			}
-		}
-		d.nextPrune = now.Add(ttl)
-	}
-	if exp, ok := d.seen[id]; ok && now.Before(exp) {
-		return false
-	}
-	d.seen[id] = now.Add(ttl)
-	return true
-}
-
-// Release forgets id.
-func (d *MemoryDedup) Release(id string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.seen, id)
-}
-
-var (
-	_ http.Handler = (*Handler)(nil)
-	_ DedupStore   = (*MemoryDedup)(nil)
-)
+var _ http.Handler = (*Handler)(nil)

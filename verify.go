@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -82,7 +81,7 @@ type VerifierConfig struct {
 	// BasicAuth, when not empty, is the basicAuth value of the webhook:
 	// requests must then carry "Authorization: Basic " followed by it.
 	BasicAuth string
-	// MaxBodyBytes bounds the request bodies read by ParseRequest and
+	// MaxBodyBytes bounds the request bodies read by VerifyRequest and
 	// [Handler]. Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// CompactFallback also accepts a signature computed over the body
@@ -254,36 +253,17 @@ func (v *Verifier) checkBasicAuth(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), v.basicAuth) == 1
 }
 
-// ReadBody reads the body of r, at most MaxBodyBytes of it. It returns an
-// error wrapping [ErrBodyTooLarge] for a longer body.
-func (v *Verifier) ReadBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	if r.ContentLength > v.maxBody {
-		return nil, ErrBodyTooLarge
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, v.maxBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("events: reading the request body: %w", err)
-	}
-	if int64(len(body)) > v.maxBody {
-		return nil, ErrBodyTooLarge
-	}
-	return body, nil
-}
-
 // VerifyRequest reads the body of r within the size limit, checks the
 // basic-auth value if one is configured, and verifies the signature over the
 // raw bytes. It returns the body only when the delivery is authentic.
 //
-// The errors wrap [ErrBodyTooLarge], [ErrUnauthorized] or one of the errors
-// of [Verifier.Verify].
+// The errors wrap [ErrBodyTooLarge], [ErrBodyRead], [ErrUnauthorized] or
+// one of the errors of [Verifier.Verify].
 func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) {
 	if !v.checkBasicAuth(r) {
 		return nil, Verification{}, ErrUnauthorized
 	}
-	body, err := v.ReadBody(r)
+	body, err := readBody(r, v.maxBody)
 	if err != nil {
 		return nil, Verification{}, err
 	}

@@ -69,11 +69,14 @@ func run(ctx context.Context, ln net.Listener, cfg events.VerifierConfig, out io
 			logger.Printf("not handled: %s %s from %s: %v", r.Method, r.URL.Path, r.RemoteAddr, err)
 		},
 	}
+	// Timeouts keep a slow or stalled client from holding a connection:
+	// Daily sends small bodies and wants an answer within seconds.
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
 	}
 	logger.Printf("listening on http://%s", ln.Addr())
 

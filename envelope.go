@@ -32,10 +32,6 @@ func (e *Envelope) Meta() *Envelope { return e }
 // modify them. Raw returns nil for an event that was not made by Parse.
 func (e *Envelope) Raw() json.RawMessage { return e.raw }
 
-// SchemaVersion returns the schema version this package was written for,
-// the same as e.Type.SchemaVersion().
-func (e *Envelope) SchemaVersion() string { return e.Type.SchemaVersion() }
-
 // Newer reports whether the delivery's version is a valid semantic version
 // above the schema version this package knows for its type: Daily has added
 // to the payload since this package was written, and the additions are only

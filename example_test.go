@@ -94,7 +94,7 @@ func ExampleEnvelope_Newer() {
 	body := []byte(`{"version":"1.2.0","type":"meeting.started","id":"m1","payload":{"room":"r","new":1}}`)
 	ev, _ := events.Parse(body)
 	env := ev.Meta()
-	fmt.Println(env.Version, env.SchemaVersion(), env.Newer())
+	fmt.Println(env.Version, env.Type.SchemaVersion(), env.Newer())
 	// Output:
 	// 1.2.0 1.0.0 true
 }

@@ -322,7 +322,7 @@ func FuzzVerifyParse(f *testing.F) {
 			t.Fatal(err)
 		}
 		res, err := v.Verify(body, sig, ts)
-		if err != nil || res.Secret != 1 {
+		if err != nil || res.SecretIndex != 1 {
 			t.Fatalf("Verify of a correctly signed body = %+v, %v", res, err)
 		}
 		// The window check accepts exactly the timestamps within 5

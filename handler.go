@@ -92,7 +92,8 @@ const maxPingBytes = 256
 //	200     a delivery whose event was handled successfully before: the same
 //	        signed request again (ErrReplay) or, with Dedup set, the same
 //	        event ID (ErrDuplicate); it never reaches Handle
-//	400     the body could not be read (ErrBodyRead)
+//	400     the body could not be read (ErrBodyRead), or a signed request
+//	        has none, as when a middleware read it first (ErrEmptyBody)
 //	401     a missing or wrong signature, a stale timestamp, or a missing
 //	        or wrong Authorization header
 //	405     any method but POST
@@ -241,41 +242,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	v := h.Verifier
-	if !v.checkBasicAuth(r) {
-		h.refuse(w, r, http.StatusUnauthorized, ErrUnauthorized)
-		return
-	}
-	sig, ts := r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp)
-	limit := v.maxBody
-	if sig == "" || ts == "" {
-		// Only the verification request may come unsigned, so nothing
-		// longer is read.
-		if h.StrictVerificationRequest {
-			h.refuse(w, r, http.StatusUnauthorized, ErrMissingSignature)
-			return
-		}
-		limit = min(limit, maxPingBytes)
-	}
-	body, err := readBody(r, limit)
+	body, res, err := h.Verifier.VerifyRequest(r)
 	switch {
-	case errors.Is(err, ErrBodyTooLarge) && limit < v.maxBody:
-		h.refuse(w, r, http.StatusUnauthorized, ErrMissingSignature)
+	case err == ErrVerificationRequest, errors.Is(err, ErrVerificationRequest) && !h.StrictVerificationRequest:
+		w.WriteHeader(http.StatusOK)
 		return
 	case errors.Is(err, ErrBodyTooLarge):
 		h.refuse(w, r, http.StatusRequestEntityTooLarge, err)
 		return
-	case err != nil:
+	case errors.Is(err, ErrBodyRead), errors.Is(err, ErrEmptyBody):
 		h.refuse(w, r, http.StatusBadRequest, err)
 		return
-	}
-	_, verr := v.Verify(body, sig, ts)
-	if len(body) <= maxPingBytes && IsVerificationRequest(body) && (verr == nil || !h.StrictVerificationRequest) {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	if verr != nil {
-		h.refuse(w, r, http.StatusUnauthorized, verr)
+	case err != nil:
+		h.refuse(w, r, http.StatusUnauthorized, err)
 		return
 	}
 	ev, err := h.Parser.Parse(body)
@@ -284,7 +263,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.deliver(w, r, setup, ev, sig)
+	h.deliver(w, r.WithContext(context.WithValue(r.Context(), verificationKey{}, res)), setup, ev, r.Header.Get(HeaderSignature))
+}
+
+// verificationKey is the context key of a delivery's Verification.
+type verificationKey struct{}
+
+// VerificationFrom returns the [Verification] of the delivery whose context
+// ctx is, as a [Handler] passes it to Handle, and reports whether there is
+// one. It tells which secret signed the delivery, for watching a rotation.
+func VerificationFrom(ctx context.Context) (Verification, bool) {
+	res, ok := ctx.Value(verificationKey{}).(Verification)
+	return res, ok
 }
 
 // A claim is a key held in a DedupStore for one attempt at an event.
@@ -490,7 +480,15 @@ type Mux struct {
 // On registers fn for the events of type E, such as *ParticipantJoined,
 // replacing any function registered for E before. It must not be called
 // while m is handling events.
+//
+// E must be a concrete event type: On panics for an interface type such as
+// [Event], which no event has as its dynamic type, so that a function meant
+// to see every event is not registered where it would never run. Set
+// [Mux].Fallback for that.
 func On[E Event](m *Mux, fn func(ctx context.Context, ev E) error) {
+	if t := reflect.TypeFor[E](); t.Kind() == reflect.Interface {
+		panic("events: On needs a concrete event type such as *events.ParticipantJoined, not the interface " + t.String() + "; set Mux.Fallback to handle every event")
+	}
 	if m.routes == nil {
 		m.routes = map[reflect.Type]func(context.Context, Event) error{}
 	}

@@ -542,7 +542,7 @@ func TestHandlerReadsNoMoreThanNeeded(t *testing.T) {
 		{name: "chunked too large", signed: true, wantStatus: 413, wantErr: events.ErrBodyTooLarge, maxRead: 4096 + 1},
 		{name: "unsigned, declared", declared: true, wantStatus: 401, wantErr: events.ErrMissingSignature, maxRead: 0},
 		{name: "unsigned, chunked", wantStatus: 401, wantErr: events.ErrMissingSignature, maxRead: 257},
-		{name: "unsigned, strict", strict: true, wantStatus: 401, wantErr: events.ErrMissingSignature, maxRead: 0},
+		{name: "unsigned, strict", strict: true, wantStatus: 401, wantErr: events.ErrMissingSignature, maxRead: 257},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -882,4 +882,37 @@ func TestHandlerFaultRun(t *testing.T) {
 			t.Logf("%d events, %d requests, %d Handle calls", numEvents, len(captured), calls)
 		})
 	}
+}
+
+func TestVerificationFrom(t *testing.T) {
+	sample, _ := events.Sample(events.TypeMeetingStarted)
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{otherSecret, kaSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got events.Verification
+	var ok bool
+	h := &events.Handler{Verifier: v, Handle: func(ctx context.Context, _ events.Event) error {
+		got, ok = events.VerificationFrom(ctx)
+		return nil
+	}}
+	at := time.Unix(time.Now().Unix(), 0)
+	h.ServeHTTP(httptest.NewRecorder(), signedRequest(t, sample, at))
+	if !ok || got.SecretIndex != 1 || !got.Timestamp.Equal(at) {
+		t.Errorf("VerificationFrom = %+v, %t; want secret 1 at %v", got, ok, at)
+	}
+	if _, ok := events.VerificationFrom(context.Background()); ok {
+		t.Error("VerificationFrom(context.Background()) reports a verification")
+	}
+}
+
+func TestOnRefusesInterfaces(t *testing.T) {
+	defer func() {
+		p := recover()
+		if msg, _ := p.(string); !strings.Contains(msg, "Mux.Fallback") {
+			t.Errorf("On with an interface type: recovered %v, want a panic that points to Mux.Fallback", p)
+		}
+	}()
+	var m events.Mux
+	events.On(&m, func(context.Context, events.Event) error { return nil })
 }

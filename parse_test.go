@@ -298,8 +298,8 @@ func TestParseNewerMinorVersion(t *testing.T) {
 	if !ok {
 		t.Fatalf("Parse gave %T, want *events.ParticipantJoined", ev)
 	}
-	if !e.Newer() || e.Version != "1.3.0" || e.SchemaVersion() != "1.0.0" {
-		t.Errorf("Newer() = %v, Version = %q, SchemaVersion() = %q; want true, 1.3.0, 1.0.0", e.Newer(), e.Version, e.SchemaVersion())
+	if !e.Newer() || e.Version != "1.3.0" || e.Type.SchemaVersion() != "1.0.0" {
+		t.Errorf("Newer() = %v, Version = %q, SchemaVersion() = %q; want true, 1.3.0, 1.0.0", e.Newer(), e.Version, e.Type.SchemaVersion())
 	}
 	if got := e.Payload.JoinedAt.String(); got != "1708972279.960" {
 		t.Errorf("JoinedAt = %s, want the text as sent, 1708972279.960", got)
@@ -480,7 +480,7 @@ func TestParseUnknownKeepsEverything(t *testing.T) {
 	if !ok {
 		t.Fatalf("Parse gave %T, want *events.Unknown", ev)
 	}
-	if u.Type != "brand.new-thing" || u.ID != "x" || u.Newer() || u.SchemaVersion() != "" {
+	if u.Type != "brand.new-thing" || u.ID != "x" || u.Newer() || u.Type.SchemaVersion() != "" {
 		t.Errorf("Unknown envelope = %+v", u.Envelope)
 	}
 	testJSONRoundTrip(t, u, []byte(in))

@@ -59,6 +59,10 @@ var (
 	ErrUnauthorized = errors.New("events: missing or wrong Authorization header")
 	// ErrBodyTooLarge means that the request body exceeds the limit.
 	ErrBodyTooLarge = errors.New("events: request body too large")
+	// ErrEmptyBody means that a signed request has no body. Daily never
+	// sends one: most likely a middleware read the body before the
+	// receiver could.
+	ErrEmptyBody = errors.New("events: signed request with an empty body")
 )
 
 // VerifierConfig configures a [Verifier]. The zero value of every field but
@@ -154,9 +158,9 @@ func decodeSecret(s string) ([]byte, error) {
 
 // A Verification is the result of a successful verification.
 type Verification struct {
-	// Secret is the index in VerifierConfig.Secrets of the secret that
-	// signed the delivery.
-	Secret int
+	// SecretIndex is the index in VerifierConfig.Secrets of the secret
+	// that signed the delivery.
+	SecretIndex int
 	// Timestamp is the signed time, read in seconds or milliseconds by
 	// its magnitude; zero when it is not a number and the timestamp check
 	// is disabled.
@@ -192,7 +196,7 @@ func (v *Verifier) Verify(body []byte, signature, timestamp string) (Verificatio
 	if match < 0 {
 		return Verification{}, ErrInvalidSignature
 	}
-	res := Verification{Secret: match}
+	res := Verification{SecretIndex: match}
 	ts, ok := parseTimestamp(timestamp)
 	if ok {
 		res.Timestamp = ts
@@ -253,36 +257,54 @@ func (v *Verifier) checkBasicAuth(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), v.basicAuth) == 1
 }
 
-// VerifyRequest reads the body of r within the size limit, checks the
-// basic-auth value if one is configured, and verifies the signature over the
-// raw bytes. It returns the body only when the delivery is authentic.
+// VerifyRequest reads the body of r and checks that it comes from Daily: the
+// basic-auth value if one is configured, then the signature over the raw
+// bytes. It returns the body of an authentic delivery, and what verified it.
 //
-// The errors wrap [ErrBodyTooLarge], [ErrBodyRead], [ErrUnauthorized] or
-// one of the errors of [Verifier.Verify].
+// It reads no more than it must. A body whose Content-Length exceeds
+// MaxBodyBytes is refused before any of it is read, so that no 100 Continue
+// invites the upload. Nothing but Daily's verification request may come
+// unsigned, so an unsigned body is read only as far as that request could
+// reach, and no body is decoded before its signature verified.
+//
+// For the verification request {"test":"test"}, which is no event, it
+// returns the body with [ErrVerificationRequest] itself when the request
+// verified, or with an error wrapping both ErrVerificationRequest and the
+// reason when it did not: unsigned, or signed with another secret (see
+// [Handler].StrictVerificationRequest for why that can happen).
+//
+// The other errors wrap [ErrBodyTooLarge], [ErrBodyRead], [ErrEmptyBody],
+// [ErrUnauthorized] or one of the errors of [Verifier.Verify].
 func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) {
 	if !v.checkBasicAuth(r) {
 		return nil, Verification{}, ErrUnauthorized
 	}
-	body, err := readBody(r, v.maxBody)
-	if err != nil {
+	sig, ts := r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp)
+	limit := v.maxBody
+	if sig == "" || ts == "" {
+		limit = min(limit, maxPingBytes)
+	}
+	body, err := readBody(r, limit)
+	switch {
+	case errors.Is(err, ErrBodyTooLarge) && limit < v.maxBody:
+		return nil, Verification{}, ErrMissingSignature
+	case err != nil:
 		return nil, Verification{}, err
 	}
-	res, err := v.Verify(body, r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp))
+	if len(body) == 0 && sig != "" {
+		return nil, Verification{}, ErrEmptyBody
+	}
+	res, err := v.Verify(body, sig, ts)
+	if len(body) <= maxPingBytes && IsVerificationRequest(body) {
+		if err != nil {
+			return body, res, errors.Join(ErrVerificationRequest, err)
+		}
+		return body, res, ErrVerificationRequest
+	}
 	if err != nil {
 		return nil, Verification{}, err
 	}
 	return body, res, nil
-}
-
-// ParseRequest verifies r as [Verifier.VerifyRequest] does and then parses
-// its body with p. Verification happens first, over the raw bytes, so
-// nothing of an unauthenticated body is decoded.
-func (v *Verifier) ParseRequest(p Parser, r *http.Request) (Event, error) {
-	body, _, err := v.VerifyRequest(r)
-	if err != nil {
-		return nil, err
-	}
-	return p.Parse(body)
 }
 
 // Sign returns the X-Webhook-Signature value Daily sends for body at the

@@ -49,7 +49,7 @@ func TestSignKnownAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := v.Verify([]byte(kaBody), kaSignature, kaTimestamp)
-	if err != nil || res.Secret != 0 || !res.Timestamp.Equal(kaTime) {
+	if err != nil || res.SecretIndex != 0 || !res.Timestamp.Equal(kaTime) {
 		t.Errorf("Verify(known answer) = %+v, %v", res, err)
 	}
 }
@@ -149,8 +149,8 @@ func TestVerify(t *testing.T) {
 				}
 				return
 			}
-			if res.Secret != tt.wantSecret {
-				t.Errorf("Verify matched secret %d, want %d", res.Secret, tt.wantSecret)
+			if res.SecretIndex != tt.wantSecret {
+				t.Errorf("Verify matched secret %d, want %d", res.SecretIndex, tt.wantSecret)
 			}
 		})
 	}
@@ -181,15 +181,21 @@ func TestVerifyRequest(t *testing.T) {
 		name    string
 		signer  events.Signer
 		body    []byte
-		edit    func(*http.Request)
-		wantErr error
+		edit     func(*http.Request)
+		wantErr  error
+		wantBody bool // a body is returned with the error
 	}{
-		{name: "valid", signer: signer, body: []byte(kaBody)},
+		{name: "valid", signer: signer, body: []byte(kaBody), wantBody: true},
 		{name: "no basic auth", signer: events.Signer{Secret: kaSecret, Time: kaTime}, body: []byte(kaBody), wantErr: events.ErrUnauthorized},
 		{name: "wrong basic auth", signer: events.Signer{Secret: kaSecret, Time: kaTime, BasicAuth: "guess"}, body: []byte(kaBody), wantErr: events.ErrUnauthorized},
 		{name: "too large", signer: signer, body: bytes.Repeat([]byte(" "), 2048), wantErr: events.ErrBodyTooLarge},
 		{name: "too large without Content-Length", signer: signer, body: bytes.Repeat([]byte(" "), 2048), edit: func(r *http.Request) { r.ContentLength = -1 }, wantErr: events.ErrBodyTooLarge},
 		{name: "headers removed", signer: signer, body: []byte(kaBody), edit: func(r *http.Request) { r.Header.Del(events.HeaderSignature) }, wantErr: events.ErrMissingSignature},
+		{name: "unsigned, longer than the ping", signer: signer, body: bytes.Repeat([]byte(" "), 300), edit: func(r *http.Request) { r.Header.Del(events.HeaderSignature); r.ContentLength = -1 }, wantErr: events.ErrMissingSignature},
+		{name: "body read by a middleware", signer: signer, body: []byte(kaBody), edit: func(r *http.Request) { io.ReadAll(r.Body) }, wantErr: events.ErrEmptyBody},
+		{name: "verification request", signer: signer, body: []byte(`{"test":"test"}`), wantErr: events.ErrVerificationRequest, wantBody: true},
+		{name: "unsigned verification request", signer: signer, body: []byte(` { "test" : "test" } `), edit: func(r *http.Request) { r.Header.Del(events.HeaderTimestamp) }, wantErr: events.ErrMissingSignature, wantBody: true},
+		{name: "verification request, other secret", signer: events.Signer{Secret: otherSecret, Time: kaTime, BasicAuth: "s3cr3t"}, body: []byte(`{"test":"test"}`), wantErr: events.ErrInvalidSignature, wantBody: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,12 +206,21 @@ func TestVerifyRequest(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(r)
 			}
-			ev, err := v.ParseRequest(events.Parser{}, r)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("ParseRequest = %v, %v; want error %v", ev, err, tt.wantErr)
+			body, res, err := v.VerifyRequest(r)
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("VerifyRequest error = %v, want %v", err, tt.wantErr)
 			}
-			if err == nil && events.RoomName(ev) != "r" {
-				t.Errorf("ParseRequest room = %q, want r", events.RoomName(ev))
+			if got := body != nil; got != tt.wantBody || (got && !bytes.Equal(body, tt.body)) {
+				t.Errorf("VerifyRequest body = %q, want the request's: %t", body, tt.wantBody)
+			}
+			// The verification request that verified is told by the
+			// sentinel itself; one that did not wraps the reason too.
+			verified := err == nil || err == events.ErrVerificationRequest
+			if wantVerified := tt.wantErr == nil || tt.wantErr == events.ErrVerificationRequest; verified != wantVerified {
+				t.Errorf("VerifyRequest error %v: verified %t, want %t", err, verified, wantVerified)
+			}
+			if verified && res.Timestamp.IsZero() {
+				t.Errorf("VerifyRequest verification = %+v, want the timestamp", res)
 			}
 		})
 	}

@@ -86,7 +86,7 @@ func show(w io.Writer, name string, body []byte) error {
 	env := ev.Meta()
 	newer := ""
 	if env.Newer() {
-		newer = fmt.Sprintf(" (version %s is newer than the known %s)", env.Version, env.SchemaVersion())
+		newer = fmt.Sprintf(" (version %s is newer than the known %s)", env.Version, env.Type.SchemaVersion())
 	}
 	fmt.Fprintf(w, "%-28s %-34s id=%s%s\n", env.Type, fmt.Sprintf("%T", ev), env.ID, newer)
 	if fields := mainFields(ev); fields != "" {

@@ -178,9 +178,9 @@ func TestVerifyRequest(t *testing.T) {
 	}
 	signer := events.Signer{Secret: kaSecret, Time: kaTime, BasicAuth: "s3cr3t"}
 	tests := []struct {
-		name    string
-		signer  events.Signer
-		body    []byte
+		name     string
+		signer   events.Signer
+		body     []byte
 		edit     func(*http.Request)
 		wantErr  error
 		wantBody bool // a body is returned with the error

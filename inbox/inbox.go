@@ -1,0 +1,473 @@
+package inbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Kind is the River job kind of a stored delivery.
+const Kind = "daily_delivery"
+
+// Defaults of [Config].
+const (
+	// DefaultQueue is the River queue deliveries are stored in.
+	DefaultQueue = "daily_webhooks"
+	// DefaultMaxAttempts is how often a delivery is tried before it is
+	// discarded: with River's backoff of attempt⁴ seconds, the last of 10
+	// comes about 4 hours after the first.
+	DefaultMaxAttempts = 10
+	// DefaultWorkers is how many deliveries one process handles at once.
+	DefaultWorkers = 10
+	// DefaultJobTimeout bounds one attempt of the user's function.
+	DefaultJobTimeout = time.Minute
+	// DefaultPollInterval is how often workers look for new deliveries
+	// when the database cannot notify them (SQLite).
+	DefaultPollInterval = 100 * time.Millisecond
+	// DefaultCompletedRetention is how long a handled delivery is kept, and
+	// so how long a re-sent one is recognised as a duplicate.
+	DefaultCompletedRetention = 24 * time.Hour
+)
+
+// Errors of this package.
+var (
+	// ErrNotFound means that no dead-lettered delivery has the event ID
+	// given to Replay.
+	ErrNotFound = errors.New("inbox: no dead-lettered delivery with that event ID")
+	// ErrConfig means that a Config lacks a required field or has an
+	// invalid one.
+	ErrConfig = errors.New("inbox: invalid config")
+	// ErrStore means that a delivery could not be stored; it was answered
+	// 503, so that Daily tries it again, and nothing was written.
+	ErrStore = errors.New("inbox: storing the delivery")
+)
+
+// A Delivery is a stored delivery: the args of its River job. Its fields
+// are what the receiving endpoint knew when it stored the delivery.
+type Delivery struct {
+	// Key is what makes the job unique: by default "id:" and the event ID,
+	// or "sha256:" and the hash of the body when the event has no ID.
+	Key string `json:"key" river:"unique"`
+	// ID is the event's ID, "" when it has none or did not parse.
+	ID string `json:"id"`
+	// Type is the event's type, "" when it did not parse.
+	Type string `json:"type"`
+	// ReceivedAt is when the endpoint received the delivery.
+	ReceivedAt time.Time `json:"received_at"`
+	// Body is the delivery exactly as received. It is stored as base64,
+	// so that the database keeps every byte, even of one that is not
+	// valid JSON.
+	Body []byte `json:"body"`
+	// ParseError is why the delivery did not parse when it was received,
+	// or "". Such a delivery is dead-lettered at its first attempt, to be
+	// replayed once a newer version of this module can parse it.
+	ParseError string `json:"parse_error,omitempty"`
+}
+
+// Kind returns [Kind]: Delivery is a River job args type.
+func (Delivery) Kind() string { return Kind }
+
+// Config configures an [Inbox]. Verifier and Handle are required; every
+// other zero value is the default.
+type Config struct {
+	// Verifier checks each delivery. Required.
+	Verifier *events.Verifier
+	// Handle receives each stored event from a worker, at least once. A
+	// *events.Mux's Handle method fits here. Its context carries the
+	// attempt number ([Attempt]). An error or a panic fails the attempt.
+	// Required.
+	Handle func(ctx context.Context, ev events.Event) error
+	// Parser parses deliveries, when received and when handled.
+	Parser events.Parser
+	// Key returns the key that makes a delivery unique: a delivery whose
+	// key is already stored (and not discarded or cleaned up) is answered
+	// 200 without being stored again. ev is nil when the body does not
+	// parse. Nil means the event ID, or the body's SHA-256 without one.
+	Key func(ev events.Event, body []byte) string
+	// MaxAttempts is how often a delivery is tried before it is
+	// discarded. Zero means DefaultMaxAttempts.
+	MaxAttempts int
+	// Workers is how many deliveries this process handles at once. Zero
+	// means DefaultWorkers; -1 makes a process that only receives.
+	Workers int
+	// Queue is the River queue of the deliveries. Zero means DefaultQueue.
+	Queue string
+	// JobTimeout bounds one attempt: its context is cancelled then. Zero
+	// means DefaultJobTimeout.
+	JobTimeout time.Duration
+	// RescueAfter is how long a delivery may stay running before River
+	// takes it for stuck, its process having died, and tries it again.
+	// It must be longer than JobTimeout. Zero means JobTimeout plus a
+	// minute.
+	RescueAfter time.Duration
+	// RetryPolicy says when a failed attempt is tried again. Nil means
+	// River's default: attempt⁴ seconds, with jitter.
+	RetryPolicy river.ClientRetryPolicy
+	// PollInterval is how often workers look for new deliveries when
+	// the database does not notify them. Zero means DefaultPollInterval.
+	PollInterval time.Duration
+	// CompletedRetention is how long handled deliveries are kept. Zero
+	// means DefaultCompletedRetention.
+	CompletedRetention time.Duration
+	// DiscardedRetention is how long dead-lettered deliveries are kept.
+	// Zero keeps them until they are replayed or deleted.
+	DiscardedRetention time.Duration
+	// StrictVerificationRequest requires Daily's verification request to
+	// be signed; see [events.Handler].StrictVerificationRequest.
+	StrictVerificationRequest bool
+	// Logger receives the inbox's and River's logs. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// An Inbox receives Daily's deliveries, stores them durably in a River
+// queue, and hands them to its Handle function from River's workers. TTx is
+// the transaction type of the River driver. It is an http.Handler:
+//
+//	status  when
+//	200     the delivery is committed to the database, or was already
+//	200     the verification request {"test":"test"}; nothing is stored
+//	400     the body could not be read, or a signed request has none
+//	401     a missing or wrong signature, a stale timestamp, or a missing
+//	        or wrong Authorization header; nothing is stored
+//	405     any method but POST
+//	413     a body longer than the verifier's MaxBodyBytes
+//	503     the database did not commit the delivery; nothing is stored
+//
+// An authentic delivery that does not parse is stored too, with its error,
+// and dead-lettered at once; [Inbox.Replay] tries it again.
+type Inbox[TTx any] struct {
+	client *river.Client[TTx]
+	cfg    Config
+	log    *slog.Logger
+	close  func() error // closes a database the inbox opened, or nil
+}
+
+// New returns an Inbox that stores deliveries through driver. It runs
+// River's migrations first, which does nothing when they are applied. Call
+// Start to start the workers, and Stop to stop them.
+//
+// The error wraps [ErrConfig] for a config without a Verifier or Handle.
+func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config) (*Inbox[TTx], error) {
+	if cfg.Verifier == nil || cfg.Handle == nil {
+		return nil, fmt.Errorf("%w: Verifier and Handle are required", ErrConfig)
+	}
+	cfg.MaxAttempts = defaultTo(cfg.MaxAttempts, DefaultMaxAttempts)
+	cfg.Workers = defaultTo(cfg.Workers, DefaultWorkers)
+	cfg.Queue = defaultTo(cfg.Queue, DefaultQueue)
+	cfg.JobTimeout = defaultTo(cfg.JobTimeout, DefaultJobTimeout)
+	cfg.RescueAfter = defaultTo(cfg.RescueAfter, cfg.JobTimeout+time.Minute)
+	cfg.PollInterval = defaultTo(cfg.PollInterval, DefaultPollInterval)
+	cfg.CompletedRetention = defaultTo(cfg.CompletedRetention, DefaultCompletedRetention)
+	cfg.DiscardedRetention = defaultTo(cfg.DiscardedRetention, -1)
+	if cfg.RescueAfter <= cfg.JobTimeout {
+		return nil, fmt.Errorf("%w: RescueAfter %v must be longer than JobTimeout %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout)
+	}
+	if cfg.Key == nil {
+		cfg.Key = DefaultKey
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := migrate(ctx, driver, log); err != nil {
+		return nil, err
+	}
+	in := &Inbox[TTx]{cfg: cfg, log: log}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &worker[TTx]{in: in}); err != nil {
+		return nil, err
+	}
+	rc := &river.Config{
+		CompletedJobRetentionPeriod: cfg.CompletedRetention,
+		DiscardedJobRetentionPeriod: cfg.DiscardedRetention,
+		FetchPollInterval:           cfg.PollInterval,
+		FetchCooldown:               min(cfg.PollInterval, 100*time.Millisecond),
+		JobTimeout:                  cfg.JobTimeout,
+		Logger:                      log,
+		MaxAttempts:                 cfg.MaxAttempts,
+		RescueStuckJobsAfter:        cfg.RescueAfter,
+		RetryPolicy:                 cfg.RetryPolicy,
+		Workers:                     workers,
+	}
+	if cfg.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{cfg.Queue: {MaxWorkers: cfg.Workers}}
+	}
+	client, err := river.NewClient(driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	in.client = client
+	return in, nil
+}
+
+// migrate runs River's migrations. Several replicas may start at once and
+// race to apply them; the loser finds them applied when it tries again.
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("inbox: migrations: %w", err)
+	}
+	for try := 0; ; try++ {
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err == nil || try == 4 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(50+rand.IntN(200)) * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("inbox: migrations: %w", err)
+	}
+	return nil
+}
+
+func defaultTo[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// DefaultKey is the default Config.Key: "id:" and the event ID, or
+// "sha256:" and the hex SHA-256 of the body for a delivery without an ID
+// or that does not parse.
+func DefaultKey(ev events.Event, body []byte) string {
+	if ev != nil && ev.Meta().ID != "" {
+		return "id:" + ev.Meta().ID
+	}
+	sum := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Client returns the River client, for what the inbox does not wrap: job
+// lists, queue controls, River's UI.
+func (in *Inbox[TTx]) Client() *river.Client[TTx] { return in.client }
+
+// Start starts the workers. Deliveries are received and stored whether
+// they run or not.
+func (in *Inbox[TTx]) Start(ctx context.Context) error {
+	if in.cfg.Workers < 0 {
+		return nil
+	}
+	return in.client.Start(ctx)
+}
+
+// Stop stops the workers gracefully: they take no new work, and running
+// attempts may finish until ctx is done; then they are cancelled, and fail
+// as attempts to be tried again. It closes the database when the inbox
+// opened it. The endpoint must not be served afterwards.
+func (in *Inbox[TTx]) Stop(ctx context.Context) error {
+	var err error
+	if in.cfg.Workers >= 0 {
+		err = in.client.Stop(ctx)
+		if ctx.Err() != nil {
+			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err = in.client.StopAndCancel(cctx)
+			cancel()
+		}
+	}
+	if in.close != nil {
+		err = errors.Join(err, in.close())
+	}
+	return err
+}
+
+// ServeHTTP receives one delivery; see [Inbox] for the statuses.
+func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		in.refuse(w, r, http.StatusMethodNotAllowed, fmt.Errorf("inbox: method %s not allowed", r.Method))
+		return
+	}
+	received := time.Now()
+	body, _, err := in.cfg.Verifier.VerifyRequest(r)
+	switch {
+	case err == events.ErrVerificationRequest, errors.Is(err, events.ErrVerificationRequest) && !in.cfg.StrictVerificationRequest:
+		w.WriteHeader(http.StatusOK)
+		return
+	case errors.Is(err, events.ErrBodyTooLarge):
+		in.refuse(w, r, http.StatusRequestEntityTooLarge, err)
+		return
+	case errors.Is(err, events.ErrBodyRead), errors.Is(err, events.ErrEmptyBody):
+		in.refuse(w, r, http.StatusBadRequest, err)
+		return
+	case err != nil:
+		in.refuse(w, r, http.StatusUnauthorized, err)
+		return
+	}
+	d := Delivery{ReceivedAt: received.UTC(), Body: body}
+	opts := &river.InsertOpts{Queue: in.cfg.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	ev, perr := in.cfg.Parser.Parse(body)
+	if perr != nil {
+		ev = nil
+		d.ParseError = perr.Error()
+		opts.MaxAttempts = 1 // straight to the dead letters
+		in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: stored a delivery that does not parse", slog.Any("err", perr))
+	} else {
+		d.ID, d.Type = ev.Meta().ID, string(ev.Meta().Type)
+	}
+	d.Key = in.cfg.Key(ev, body)
+	res, err := in.client.Insert(r.Context(), d, opts)
+	if err != nil {
+		in.log.LogAttrs(r.Context(), slog.LevelError, "inbox: delivery not stored", slog.Any("err", fmt.Errorf("%w: %w", ErrStore, err)), slog.String("type", d.Type), slog.String("id", d.ID))
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return
+	}
+	if res.UniqueSkippedAsDuplicate {
+		in.log.LogAttrs(r.Context(), slog.LevelInfo, "inbox: delivery already stored", slog.String("type", d.Type), slog.String("id", d.ID))
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// refuse logs err and answers with status, closing the connection, since
+// the body may be unread.
+func (in *Inbox[TTx]) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
+	in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: delivery refused", slog.Any("err", err), slog.Int("status", status), slog.String("remote", r.RemoteAddr))
+	w.Header().Set("Connection", "close")
+	http.Error(w, http.StatusText(status), status)
+}
+
+// A DeadLetter is a delivery that was discarded: it failed every attempt,
+// or did not parse.
+type DeadLetter struct {
+	// JobID is the River job's ID.
+	JobID int64
+	// Delivery is what was stored.
+	Delivery Delivery
+	// Attempts is how many attempts were made.
+	Attempts int
+	// Errors are the errors of the attempts, oldest first.
+	Errors []rivertype.AttemptError
+	// DiscardedAt is when the last attempt failed.
+	DiscardedAt time.Time
+}
+
+// LastError returns the error of the last attempt, or "".
+func (d DeadLetter) LastError() string {
+	if len(d.Errors) == 0 {
+		return ""
+	}
+	return d.Errors[len(d.Errors)-1].Error
+}
+
+// DeadLetters lists the dead-lettered deliveries, oldest first, at most
+// limit of them (all of them for limit ≤ 0).
+func (in *Inbox[TTx]) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
+	return in.deadLetters(ctx, limit, "")
+}
+
+// deadLetters lists the dead letters, of event ID id only when it is not
+// empty.
+func (in *Inbox[TTx]) deadLetters(ctx context.Context, limit int, id string) ([]DeadLetter, error) {
+	const page = 100
+	params := river.NewJobListParams().Kinds(Kind).Queues(in.cfg.Queue).States(rivertype.JobStateDiscarded).First(page)
+	if id != "" {
+		params = params.Where("args->>'id' = @event_id", river.NamedArgs{"event_id": id})
+	}
+	var out []DeadLetter
+	for {
+		res, err := in.client.JobList(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: listing dead letters: %w", err)
+		}
+		for _, job := range res.Jobs {
+			dl, err := deadLetter(job)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, dl)
+			if limit > 0 && len(out) == limit {
+				return out, nil
+			}
+		}
+		if len(res.Jobs) < page {
+			return out, nil
+		}
+		params = params.After(res.LastCursor)
+	}
+}
+
+func deadLetter(job *rivertype.JobRow) (DeadLetter, error) {
+	var d Delivery
+	if err := unmarshalArgs(job.EncodedArgs, &d); err != nil {
+		return DeadLetter{}, fmt.Errorf("inbox: job %d: %w", job.ID, err)
+	}
+	dl := DeadLetter{JobID: job.ID, Delivery: d, Attempts: job.Attempt, Errors: job.Errors}
+	if job.FinalizedAt != nil {
+		dl.DiscardedAt = *job.FinalizedAt
+	}
+	return dl, nil
+}
+
+// Replay makes the dead-lettered deliveries of event ID id available again,
+// for one more attempt each, and returns how many there were. Use it after
+// fixing what made them fail, or after upgrading this module so that it
+// parses them. The error wraps [ErrNotFound] when there is none.
+func (in *Inbox[TTx]) Replay(ctx context.Context, id string) (int, error) {
+	dls, err := in.deadLetters(ctx, 0, id)
+	if err != nil {
+		return 0, err
+	}
+	if len(dls) == 0 {
+		return 0, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	for _, dl := range dls {
+		if err := in.ReplayJob(ctx, dl.JobID); err != nil {
+			return 0, err
+		}
+	}
+	return len(dls), nil
+}
+
+// ReplayJob makes the dead-lettered job jobID available again for one more
+// attempt; it serves deliveries without an event ID.
+func (in *Inbox[TTx]) ReplayJob(ctx context.Context, jobID int64) error {
+	if _, err := in.client.JobRetry(ctx, jobID); err != nil {
+		return fmt.Errorf("inbox: replaying job %d: %w", jobID, err)
+	}
+	return nil
+}
+
+// attemptKey is the context key of the attempt number.
+type attemptKey struct{}
+
+// Attempt returns the number of the attempt whose context ctx is, counting
+// from 1, or 0 outside a worker.
+func Attempt(ctx context.Context) int {
+	n, _ := ctx.Value(attemptKey{}).(int)
+	return n
+}
+
+// worker is the River worker of deliveries.
+type worker[TTx any] struct {
+	river.WorkerDefaults[Delivery]
+	in *Inbox[TTx]
+}
+
+// Work parses the stored delivery and hands it to Handle. River recovers a
+// panic and fails the attempt.
+func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Delivery]) error {
+	ev, err := w.in.cfg.Parser.Parse(job.Args.Body)
+	if err != nil {
+		return fmt.Errorf("inbox: parsing the stored delivery: %w", err)
+	}
+	ctx = context.WithValue(ctx, attemptKey{}, job.Attempt)
+	if err := w.in.cfg.Handle(ctx, ev); err != nil {
+		w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: attempt failed", slog.String("type", job.Args.Type), slog.String("id", job.Args.ID), slog.Int("attempt", job.Attempt), slog.Any("err", err))
+		return err
+	}
+	return nil
+}

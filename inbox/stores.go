@@ -1,0 +1,72 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// OpenSQLite opens the SQLite file at path, creating it if absent, and
+// returns an Inbox that stores deliveries in it. The file is written in WAL
+// mode with synchronous=FULL, so a delivery answered 200 survives a crash
+// of the process and of the machine. One process at a time should use the
+// file; Stop closes it.
+func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("inbox: opening %s: %w", path, err)
+	}
+	// SQLite allows one writer at a time; River shares one connection
+	// rather than meet "database is locked".
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox: opening %s: %w", path, err)
+	}
+	in, err := New(ctx, riversqlite.New(db), cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	in.close = db.Close
+	return in, nil
+}
+
+// OpenPostgres connects to the PostgreSQL database at connString (a URL or
+// a DSN, as pgx takes them) and returns an Inbox that stores deliveries in
+// it. Several processes may share the database: each delivery is stored
+// once and handled by one of them. Stop closes the connections.
+func OpenPostgres(ctx context.Context, connString string, cfg Config) (*Inbox[pgx.Tx], error) {
+	pool, err := pgxpool.New(ctx, connString)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: connecting to PostgreSQL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("inbox: connecting to PostgreSQL: %w", err)
+	}
+	in, err := New(ctx, riverpgxv5.New(pool), cfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	in.close = func() error { pool.Close(); return nil }
+	return in, nil
+}
+
+// unmarshalArgs decodes a job's encoded args.
+func unmarshalArgs(b []byte, d *Delivery) error {
+	return json.Unmarshal(b, d)
+}

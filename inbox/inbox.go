@@ -153,11 +153,19 @@ type Inbox[TTx any] struct {
 	cfg    Config
 	log    *slog.Logger
 	close  func() error // closes a database the inbox opened, or nil
+	// complete commits a job's completion, or is nil to leave it to
+	// River's completer, which writes completions in batches every 50 ms.
+	complete func(ctx context.Context, job *river.Job[Delivery]) error
 }
 
 // New returns an Inbox that stores deliveries through driver. It runs
 // River's migrations first, which does nothing when they are applied. Call
 // Start to start the workers, and Stop to stop them.
+//
+// An Inbox made by New leaves completions to River, which records them in
+// batches every 50 ms: a crash may repeat the events handled in the last
+// batch. [OpenSQLite] and [OpenPostgres] record each one before the worker
+// takes other work, so that a crash repeats only the events being handled.
 //
 // The error wraps [ErrConfig] for a config without a Verifier or Handle.
 func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config) (*Inbox[TTx], error) {
@@ -468,6 +476,14 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Delivery]) error 
 	if err := w.in.cfg.Handle(ctx, ev); err != nil {
 		w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: attempt failed", slog.String("type", job.Args.Type), slog.String("id", job.Args.ID), slog.Int("attempt", job.Attempt), slog.Any("err", err))
 		return err
+	}
+	// Record the success before taking other work, so that a crash
+	// repeats at most the events being handled, not those handled in
+	// the last batch of completions.
+	if w.in.complete != nil {
+		if err := w.in.complete(ctx, job); err != nil {
+			w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: recording a completion", slog.String("id", job.Args.ID), slog.Any("err", err))
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -41,6 +42,17 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], 
 		return nil, err
 	}
 	in.close = db.Close
+	in.complete = func(ctx context.Context, job *river.Job[Delivery]) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
 	return in, nil
 }
 
@@ -63,6 +75,12 @@ func OpenPostgres(ctx context.Context, connString string, cfg Config) (*Inbox[pg
 		return nil, err
 	}
 	in.close = func() error { pool.Close(); return nil }
+	in.complete = func(ctx context.Context, job *river.Job[Delivery]) error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		})
+	}
 	return in, nil
 }
 

@@ -1,0 +1,108 @@
+package inbox_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/inboxtest"
+)
+
+// send POSTs body to url signed now, and returns the status, or 0 when no
+// answer came.
+func send(client *http.Client, url string, body []byte) int {
+	r, err := events.Signer{Secret: secret}.NewRequest(url, body)
+	if err != nil {
+		return 0
+	}
+	resp, err := client.Do(r)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestInboxReplicas runs three receivers with workers on one PostgreSQL
+// database. Deliveries are spread across them, a fifth sent twice to two
+// of them at once; each must be handled exactly once.
+func TestInboxReplicas(t *testing.T) {
+	pg := inboxtest.StartPostgres(t)
+	url := pg.NewDatabase(t)
+	ctx := context.Background()
+	tl := newTally()
+	v := newVerifier(t)
+	var urls []string
+	for range 3 {
+		in, err := inbox.OpenPostgres(ctx, url, inbox.Config{Verifier: v, Handle: tl.handle(nil), Logger: quietLogger(), Workers: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(in)
+		t.Cleanup(func() {
+			srv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := in.Stop(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+		urls = append(urls, srv.URL)
+	}
+	const n = 600
+	client := &http.Client{Timeout: 10 * time.Second}
+	var (
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 16)
+		ids  []string
+		mu   sync.Mutex
+		bad  []string
+		sent int
+	)
+	for i := range n {
+		id := fmt.Sprintf("replica-%d", i)
+		ids = append(ids, id)
+		targets := []string{urls[i%3]}
+		if i%5 == 0 {
+			targets = append(targets, urls[(i+1)%3])
+		}
+		for _, u := range targets {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				status := send(client, u, delivery(id))
+				mu.Lock()
+				defer mu.Unlock()
+				sent++
+				if status != 200 {
+					bad = append(bad, fmt.Sprintf("%s: %d", id, status))
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if len(bad) > 0 {
+		t.Fatalf("not acknowledged: %v", bad)
+	}
+	tl.waitHandled(t, ids, 60*time.Second)
+	time.Sleep(500 * time.Millisecond) // time for a second handling to show
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	for _, id := range ids {
+		if tl.attempts[id] != 1 {
+			t.Errorf("%s handled %d times, want exactly once", id, tl.attempts[id])
+		}
+	}
+	t.Logf("%d events, %d deliveries over 3 replicas", n, sent)
+}

@@ -215,6 +215,7 @@ func TestInboxCrash(t *testing.T) {
 	// Every acknowledged delivery is handled, sooner or later: the jobs
 	// running at a kill wait for River to rescue them.
 	var counts map[string]int
+	sentAt := time.Now()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		counts = readHandled(t, filepath.Join(dir, "handled"))
@@ -242,7 +243,7 @@ func TestInboxCrash(t *testing.T) {
 	if limit := int(killed.Load()) * crashWorkers; twice > limit {
 		t.Errorf("%d events handled more than once, want at most kills × workers = %d", twice, limit)
 	}
-	t.Logf("%d deliveries acknowledged, %d kills, %d events handled twice (at most %d allowed)", len(acked), killed.Load(), twice, int(killed.Load())*crashWorkers)
+	t.Logf("%d deliveries acknowledged, %d kills, %d events handled twice (at most %d allowed); all handled %v after the last was acknowledged", len(acked), killed.Load(), twice, int(killed.Load())*crashWorkers, time.Since(sentAt).Round(time.Millisecond))
 }
 
 // readHandled counts the IDs in the file of handled events.

@@ -202,13 +202,15 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Confi
 		CompletedJobRetentionPeriod: cfg.CompletedRetention,
 		DiscardedJobRetentionPeriod: cfg.DiscardedRetention,
 		FetchPollInterval:           cfg.PollInterval,
-		FetchCooldown:               min(cfg.PollInterval, 100*time.Millisecond),
-		JobTimeout:                  cfg.JobTimeout,
-		Logger:                      log,
-		MaxAttempts:                 cfg.MaxAttempts,
-		RescueStuckJobsAfter:        cfg.RescueAfter,
-		RetryPolicy:                 cfg.RetryPolicy,
-		Workers:                     workers,
+		// A worker that finishes takes the next delivery at once: River's
+		// default waits 100 ms between fetches.
+		FetchCooldown:        min(cfg.PollInterval, 5*time.Millisecond),
+		JobTimeout:           cfg.JobTimeout,
+		Logger:               log,
+		MaxAttempts:          cfg.MaxAttempts,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		RetryPolicy:          cfg.RetryPolicy,
+		Workers:              workers,
 	}
 	if cfg.Workers > 0 {
 		rc.Queues = map[string]river.QueueConfig{cfg.Queue: {MaxWorkers: cfg.Workers}}

@@ -376,3 +376,16 @@ func TestNewConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestExponentialRetry(t *testing.T) {
+	p := inbox.ExponentialRetry{Base: time.Second, Max: 10 * time.Second}
+	for _, tt := range []struct {
+		attempt int
+		want    time.Duration
+	}{{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {4, 8 * time.Second}, {5, 10 * time.Second}, {40, 10 * time.Second}} {
+		got := time.Until(p.NextRetry(&rivertype.JobRow{Attempt: tt.attempt}))
+		if got < tt.want*89/100 || got > tt.want*11/10 {
+			t.Errorf("attempt %d: retry in %v, want %v ± 10%%", tt.attempt, got, tt.want)
+		}
+	}
+}

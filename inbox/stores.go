@@ -18,8 +18,11 @@ import (
 // OpenSQLite opens the SQLite file at path, creating it if absent, and
 // returns an Inbox that stores deliveries in it. The file is written in WAL
 // mode with synchronous=FULL, so a delivery answered 200 survives a crash
-// of the process and of the machine. One process at a time should use the
-// file; Stop closes it.
+// of the process and of the machine. Stop closes it.
+//
+// One process at a time must use the file: OpenSQLite takes the deliveries
+// it finds running for those of a process that died, and makes them
+// available again at once.
 func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], error) {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
@@ -40,6 +43,16 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], 
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	// One process uses the file, so a job left running was left by a
+	// process that died: it is made available again now, rather than
+	// after RescueAfter and River's rescuer. The attempt that died counts.
+	if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available',
+		max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END,
+		scheduled_at = datetime('now', 'subsec')
+		WHERE state = 'running' AND kind = ?`, Kind); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox: resuming the deliveries of a process that died: %w", err)
 	}
 	in.close = db.Close
 	in.complete = func(ctx context.Context, job *river.Job[Delivery]) error {

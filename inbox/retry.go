@@ -1,0 +1,32 @@
+package inbox
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river/rivertype"
+)
+
+// An ExponentialRetry is a River retry policy that waits Base after the
+// first failed attempt and twice as long after each further one, up to
+// Max, with a tenth of jitter either way. River's default waits attempt⁴
+// seconds, which suits background jobs; a forwarder to an app that is
+// briefly down wants its events sooner.
+type ExponentialRetry struct {
+	// Base is the wait after the first failure. Zero means one second.
+	Base time.Duration
+	// Max bounds the wait. Zero means an hour.
+	Max time.Duration
+}
+
+// NextRetry returns when job, whose attempt failed, is tried again.
+func (p ExponentialRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	base, limit := defaultTo(p.Base, time.Second), defaultTo(p.Max, time.Hour)
+	wait := base
+	for i := 1; i < job.Attempt && wait < limit; i++ {
+		wait *= 2
+	}
+	wait = min(wait, limit)
+	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(wait))
+	return time.Now().Add(wait + jitter)
+}

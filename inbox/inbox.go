@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -156,6 +157,10 @@ type Inbox[TTx any] struct {
 	// complete commits a job's completion, or is nil to leave it to
 	// River's completer, which writes completions in batches every 50 ms.
 	complete func(ctx context.Context, job *river.Job[Delivery]) error
+
+	inserts  chan *insert // deliveries waiting to be stored
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // New returns an Inbox that stores deliveries through driver. It runs
@@ -193,7 +198,7 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Confi
 	if err := migrate(ctx, driver, log); err != nil {
 		return nil, err
 	}
-	in := &Inbox[TTx]{cfg: cfg, log: log}
+	in := &Inbox[TTx]{cfg: cfg, log: log, inserts: make(chan *insert), stopping: make(chan struct{})}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker[TTx]{in: in}); err != nil {
 		return nil, err
@@ -220,6 +225,7 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Confi
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	in.client = client
+	go in.storeBatches()
 	return in, nil
 }
 
@@ -280,6 +286,7 @@ func (in *Inbox[TTx]) Start(ctx context.Context) error {
 // as attempts to be tried again. It closes the database when the inbox
 // opened it. The endpoint must not be served afterwards.
 func (in *Inbox[TTx]) Stop(ctx context.Context) error {
+	in.stopOnce.Do(func() { close(in.stopping) })
 	var err error
 	if in.cfg.Workers >= 0 {
 		err = in.client.Stop(ctx)
@@ -330,16 +337,98 @@ func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.ID, d.Type = ev.Meta().ID, string(ev.Meta().Type)
 	}
 	d.Key = in.cfg.Key(ev, body)
-	res, err := in.client.Insert(r.Context(), d, opts)
-	if err != nil {
+	if err := in.store(r.Context(), d, opts); err != nil {
 		in.log.LogAttrs(r.Context(), slog.LevelError, "inbox: delivery not stored", slog.Any("err", fmt.Errorf("%w: %w", ErrStore, err)), slog.String("type", d.Type), slog.String("id", d.ID))
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return
 	}
-	if res.UniqueSkippedAsDuplicate {
-		in.log.LogAttrs(r.Context(), slog.LevelInfo, "inbox: delivery already stored", slog.String("type", d.Type), slog.String("id", d.ID))
-	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// An insert is a delivery waiting to be stored, and where its outcome goes.
+type insert struct {
+	d    Delivery
+	opts *river.InsertOpts
+	done chan error
+}
+
+// maxBatch bounds the deliveries stored in one transaction.
+const maxBatch = 256
+
+// errStopped is the error of a delivery received after Stop.
+var errStopped = errors.New("inbox: stopped")
+
+// store stores d and returns once it is committed, or why it is not.
+func (in *Inbox[TTx]) store(ctx context.Context, d Delivery, opts *river.InsertOpts) error {
+	ins := &insert{d: d, opts: opts, done: make(chan error, 1)}
+	select {
+	case in.inserts <- ins:
+	case <-in.stopping:
+		return errStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-ins.done:
+		return err
+	case <-ctx.Done():
+		// The delivery may yet be committed; the client has gone, and
+		// the retry it makes is a duplicate.
+		return ctx.Err()
+	}
+}
+
+// storeBatches stores the deliveries as they come, until Stop. Those that
+// arrive while a transaction commits are stored together in the next one:
+// a lone delivery waits for nothing, and under load one commit, which
+// SQLite makes durable with an fsync, serves many.
+func (in *Inbox[TTx]) storeBatches() {
+	for {
+		var batch []*insert
+		select {
+		case ins := <-in.inserts:
+			batch = append(batch, ins)
+		case <-in.stopping:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case ins := <-in.inserts:
+				batch = append(batch, ins)
+			default:
+				break more
+			}
+		}
+		in.insertBatch(batch)
+	}
+}
+
+// insertBatch stores batch in one transaction and tells each delivery the
+// outcome. Deliveries of the same key become one job: PostgreSQL refuses
+// to insert a key twice in one statement, and one is what is wanted.
+func (in *Inbox[TTx]) insertBatch(batch []*insert) {
+	params := make([]river.InsertManyParams, 0, len(batch))
+	index := make(map[string]int, len(batch))
+	for _, ins := range batch {
+		if _, ok := index[ins.d.Key]; ok {
+			continue
+		}
+		index[ins.d.Key] = len(params)
+		params = append(params, river.InsertManyParams{Args: ins.d, InsertOpts: ins.opts})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := in.client.InsertMany(ctx, params)
+	for _, ins := range batch {
+		ins.done <- err
+	}
+	for i, r := range res {
+		if r.UniqueSkippedAsDuplicate {
+			d := params[i].Args.(Delivery)
+			in.log.LogAttrs(ctx, slog.LevelInfo, "inbox: delivery already stored", slog.String("type", d.Type), slog.String("id", d.ID))
+		}
+	}
 }
 
 // refuse logs err and answers with status, closing the connection, since

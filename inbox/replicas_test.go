@@ -31,7 +31,8 @@ func send(client *http.Client, url string, body []byte) int {
 
 // TestInboxReplicas runs three receivers with workers on one PostgreSQL
 // database. Deliveries are spread across them, a fifth sent twice to two
-// of them at once; each must be handled exactly once.
+// of them at once and a seventh twice to the same one; each must be
+// handled exactly once.
 func TestInboxReplicas(t *testing.T) {
 	pg := inboxtest.StartPostgres(t)
 	url := pg.NewDatabase(t)
@@ -74,6 +75,11 @@ func TestInboxReplicas(t *testing.T) {
 		targets := []string{urls[i%3]}
 		if i%5 == 0 {
 			targets = append(targets, urls[(i+1)%3])
+		}
+		if i%7 == 0 {
+			// Twice at once to one replica: both may land in one
+			// transaction of its batches.
+			targets = append(targets, urls[i%3])
 		}
 		for _, u := range targets {
 			wg.Add(1)

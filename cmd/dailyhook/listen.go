@@ -30,6 +30,7 @@ type listenConfig struct {
 	workers, maxAttempts          int
 	forwardTimeout                time.Duration
 	secret                        string
+	retry                         inbox.ExponentialRetry
 }
 
 // runListen runs "dailyhook listen".
@@ -43,6 +44,8 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&c.workers, "workers", inbox.DefaultWorkers, "deliveries handled at once")
 	fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered")
 	fs.DurationVar(&c.forwardTimeout, "forward-timeout", 10*time.Second, "how long your app may take to answer")
+	fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
+	fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -86,7 +89,16 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 			return nil
 		}
 	}
-	cfg := inbox.Config{Verifier: v, Handle: handle, Workers: c.workers, MaxAttempts: c.maxAttempts, Logger: logger}
+	cfg := inbox.Config{
+		Verifier:    v,
+		Handle:      handle,
+		Workers:     c.workers,
+		MaxAttempts: c.maxAttempts,
+		RetryPolicy: c.retry,
+		// An attempt is one forward: a little longer than its timeout.
+		JobTimeout: c.forwardTimeout + 5*time.Second,
+		Logger:     logger,
+	}
 	var in interface {
 		http.Handler
 		Start(context.Context) error

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 // floorParticipantJoined is the floor Parse is measured against: a plain
@@ -43,7 +44,7 @@ type floorParticipantJoined struct {
 // BenchmarkFloor decodes the documented participant.joined delivery with
 // one json.Unmarshal into floorParticipantJoined.
 func BenchmarkFloor(b *testing.B) {
-	data := readFile(b, "testdata/participant.joined.json")
+	data := readFile(b, "eventstest/testdata/participant.joined.json")
 	b.Run("participant.joined", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(data)))
@@ -71,7 +72,7 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 	for _, typ := range events.Types() {
-		data, _ := events.Sample(typ)
+		data, _ := eventstest.Sample(typ)
 		bench(string(typ), data)
 	}
 	bench("unknown", readFile(b, "testdata/variants/unknown.future-type.json"))
@@ -80,13 +81,13 @@ func BenchmarkParse(b *testing.B) {
 // BenchmarkVerifyParse verifies the signature of the documented
 // participant.joined delivery and then parses it.
 func BenchmarkVerifyParse(b *testing.B) {
-	data := readFile(b, "testdata/participant.joined.json")
+	data := readFile(b, "eventstest/testdata/participant.joined.json")
 	now := time.Now()
 	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{kaSecret}, Now: fixedClock(now)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ts, sig, err := events.Signer{Secret: kaSecret, Time: now}.Sign(data)
+	ts, sig, err := eventstest.Signer{Secret: kaSecret, Time: now}.Sign(data)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func BenchmarkVerifyParse(b *testing.B) {
 // BenchmarkHandler serves one signed participant.joined delivery through
 // the Handler, request building included.
 func BenchmarkHandler(b *testing.B) {
-	data := readFile(b, "testdata/participant.joined.json")
+	data := readFile(b, "eventstest/testdata/participant.joined.json")
 	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{kaSecret}})
 	if err != nil {
 		b.Fatal(err)
@@ -113,7 +114,7 @@ func BenchmarkHandler(b *testing.B) {
 	h := &events.Handler{Verifier: v, Handle: (&recorder{}).discard}
 	// Each request is signed at another millisecond, so that none is a
 	// replay: every one takes the whole path, the replay check included.
-	signer := events.Signer{Secret: kaSecret, Milliseconds: true}
+	signer := eventstest.Signer{Secret: kaSecret, Milliseconds: true}
 	start := time.Now()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 func ExampleParse() {
@@ -171,13 +172,13 @@ func ExampleHandler() {
 
 	// A signed delivery, as Daily sends it.
 	body := []byte(`{"version":"1.0.0","type":"participant.joined","id":"p1","payload":{"room":"standup","user_name":"Ada"}}`)
-	req, _ := events.Signer{Secret: "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="}.NewRequest("/daily", body)
+	req, _ := eventstest.Signer{Secret: "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="}.NewRequest("/daily", body)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	fmt.Println(rec.Code)
 
 	// The same body signed with another secret.
-	req, _ = events.Signer{Secret: "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM="}.NewRequest("/daily", body)
+	req, _ = eventstest.Signer{Secret: "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM="}.NewRequest("/daily", body)
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	fmt.Println(rec.Code)
@@ -236,7 +237,7 @@ func ExampleMemoryDedup() {
 	body := []byte(`{"version":"1.0.0","type":"meeting.ended","id":"evt-1","payload":{"room":"standup"}}`)
 	now := time.Now()
 	for _, at := range []time.Time{now, now.Add(-2 * time.Second)} {
-		req, _ := events.Signer{Secret: secret, Time: at}.NewRequest("/daily", body)
+		req, _ := eventstest.Signer{Secret: secret, Time: at}.NewRequest("/daily", body)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		fmt.Println(rec.Code)

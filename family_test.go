@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -16,7 +17,7 @@ func TestParseFamilies(t *testing.T) {
 	tests := []goldenCase{
 		{
 			name: "recording.started",
-			file: "testdata/recording.started.json",
+			file: "eventstest/testdata/recording.started.json",
 			want: &events.RecordingStarted{
 				Envelope: env(t, events.TypeRecordingStarted, "1.0.0", "rec-sta-c3df927c-0a1a-4d1b-9b3b-5ffa4bb2d3a1-1692124192", "1692124192"),
 				Payload: events.RecordingStartedPayload{
@@ -31,7 +32,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "recording.ready-to-download official shape with share_token",
-			file: "testdata/recording.ready-to-download.json",
+			file: "eventstest/testdata/recording.ready-to-download.json",
 			want: &events.RecordingReadyToDownload{
 				Envelope: env(t, events.TypeRecordingReadyToDownload, "1.0.0", "rec-rtd-c3df927c-0a1a-4d1b-9b3b-5ffa4bb2d3a1-1692124183", "1692124244"),
 				Payload: events.RecordingReadyPayload{
@@ -86,7 +87,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "recording.error string timestamp",
-			file: "testdata/recording.error.json",
+			file: "eventstest/testdata/recording.error.json",
 			want: &events.RecordingError{
 				Envelope: env(t, events.TypeRecordingError, "1.0.0", "rec-err-c3df927c-0a1a-4d1b-9b3b-5ffa4bb2d3a1-1692124192", "1692124192.461"),
 				Payload: events.RecordingErrorPayload{
@@ -100,7 +101,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "transcript.ready-to-download duplicate room_id from the docs",
-			file: "testdata/transcript.ready-to-download.json",
+			file: "eventstest/testdata/transcript.ready-to-download.json",
 			want: &events.TranscriptReadyToDownload{
 				Envelope: env(t, events.TypeTranscriptReadyToDownload, "1.1.0", "2-tr-rtd-467ff8a1-3d6e-4e4a-8a51-9c9c0f7c2b7e-1710242400", "1710242400.71"),
 				Payload: events.TranscriptPayload{
@@ -117,7 +118,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "transcript.error camelCase role keys",
-			file: "testdata/transcript.error.json",
+			file: "eventstest/testdata/transcript.error.json",
 			want: &events.TranscriptError{
 				Envelope: env(t, events.TypeTranscriptError, "1.1.0", "2-tr-err-467ff8a1-3d6e-4e4a-8a51-9c9c0f7c2b7e-1710242200", "1710242200.12"),
 				Payload: events.TranscriptPayload{
@@ -144,7 +145,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "streaming.warning keeps details raw",
-			file: "testdata/streaming.warning.json",
+			file: "eventstest/testdata/streaming.warning.json",
 			want: &events.StreamingWarning{
 				Envelope: env(t, events.TypeStreamingWarning, "1.0.0", "7-strm-warn-9a8b7c6d-1234-4f00-8e11-22aa33bb44cc-1696003100", "1696003100.274"),
 				Payload: events.StreamingWarningPayload{
@@ -220,7 +221,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "batch-processor.error",
-			file: "testdata/batch-processor.error.json",
+			file: "eventstest/testdata/batch-processor.error.json",
 			want: &events.BatchProcessorError{
 				Envelope: env(t, events.TypeBatchProcessorError, "1.0.0", "bp-err-6c1f0e2a-9b3d-4f8e-a7c6-5d4e3f2a1b0c-1711122300", "1711122300.009"),
 				Payload: events.BatchJob{
@@ -250,7 +251,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "dialin.ready",
-			file: "testdata/dialin.ready.json",
+			file: "eventstest/testdata/dialin.ready.json",
 			want: &events.DialinReady{
 				Envelope: env(t, events.TypeDialinReady, "1.0.0", "3-din-rdy-1728035000", "1728035000.25"),
 				Payload: events.DialinPayload{
@@ -263,7 +264,7 @@ func TestParseFamilies(t *testing.T) {
 		},
 		{
 			name: "dialin.connected",
-			file: "testdata/dialin.connected.json",
+			file: "eventstest/testdata/dialin.connected.json",
 			want: &events.DialinConnected{
 				Envelope: env(t, events.TypeDialinConnected, "1.0.0", "3-din-con-7a8b9c0d-1e2f-4a3b-8c5d-6e7f8a9b0c1d-1728035100", "1728035100.617"),
 				Payload: events.DialinPayload{
@@ -306,7 +307,7 @@ func TestParseFamilies(t *testing.T) {
 func TestRoomName(t *testing.T) {
 	for _, typ := range events.Types() {
 		t.Run(string(typ), func(t *testing.T) {
-			raw, ok := events.Sample(typ)
+			raw, ok := eventstest.Sample(typ)
 			if !ok {
 				t.Fatalf("Sample(%q) = false", typ)
 			}

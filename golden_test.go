@@ -12,12 +12,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// goldenFiles returns every golden delivery: one per type in testdata and
+// goldenFiles returns every golden delivery: one per type in
+// eventstest/testdata, the samples of eventstest, and
 // the variants in testdata/variants.
 func goldenFiles(t testing.TB) []string {
 	t.Helper()
 	var files []string
-	for _, pattern := range []string{"testdata/*.json", "testdata/variants/*.json"} {
+	for _, pattern := range []string{"eventstest/testdata/*.json", "testdata/variants/*.json"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +141,7 @@ func TestRegistry(t *testing.T) {
 	readme := string(readFile(t, "README.md"))
 	for _, typ := range events.Types() {
 		t.Run(string(typ), func(t *testing.T) {
-			raw := readFile(t, filepath.Join("testdata", string(typ)+".json"))
+			raw := readFile(t, filepath.Join("eventstest", "testdata", string(typ)+".json"))
 			ev, err := events.Parse(raw)
 			if err != nil {
 				t.Fatalf("Parse error: %v", err)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 // recorder collects what a Handler hands to Handle and OnError.
@@ -56,10 +57,10 @@ func newTestHandler(t *testing.T, rec *recorder, edit func(*events.Handler)) *ev
 }
 
 func TestHandlerStatuses(t *testing.T) {
-	sample, _ := events.Sample(events.TypeParticipantJoined)
+	sample, _ := eventstest.Sample(events.TypeParticipantJoined)
 	signed := func(body []byte, edit ...func(*http.Request)) func(t *testing.T) *http.Request {
 		return func(t *testing.T) *http.Request {
-			r, err := events.Signer{Secret: kaSecret}.NewRequest("/hook", body)
+			r, err := eventstest.Signer{Secret: kaSecret}.NewRequest("/hook", body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +86,7 @@ func TestHandlerStatuses(t *testing.T) {
 	}{
 		{name: "valid delivery", req: signed(sample), wantStatus: 200, wantEvents: 1},
 		{name: "milliseconds timestamp", req: func(t *testing.T) *http.Request {
-			r, _ := events.Signer{Secret: kaSecret, Milliseconds: true}.NewRequest("/hook", sample)
+			r, _ := eventstest.Signer{Secret: kaSecret, Milliseconds: true}.NewRequest("/hook", sample)
 			return r
 		}, wantStatus: 200, wantEvents: 1},
 		{name: "unknown type is handed over", req: signed([]byte(`{"version":"1.0.0","type":"brand.new","id":"n1","payload":{}}`)), wantStatus: 200, wantEvents: 1},
@@ -101,12 +102,12 @@ func TestHandlerStatuses(t *testing.T) {
 			r.Body = io.NopCloser(bytes.NewReader(bytes.Replace(sample, []byte("testuser"), []byte("intruder"), 1)))
 		}), wantStatus: 401, wantErr: events.ErrInvalidSignature},
 		{name: "other secret", req: func(t *testing.T) *http.Request {
-			r, _ := events.Signer{Secret: otherSecret}.NewRequest("/hook", sample)
+			r, _ := eventstest.Signer{Secret: otherSecret}.NewRequest("/hook", sample)
 			return r
 		}, wantStatus: 401, wantErr: events.ErrInvalidSignature},
 		{name: "missing headers", req: unsigned(http.MethodPost, sample), wantStatus: 401, wantErr: events.ErrMissingSignature},
 		{name: "hour-old timestamp", req: func(t *testing.T) *http.Request {
-			r, _ := events.Signer{Secret: kaSecret, Time: time.Now().Add(-time.Hour)}.NewRequest("/hook", sample)
+			r, _ := eventstest.Signer{Secret: kaSecret, Time: time.Now().Add(-time.Hour)}.NewRequest("/hook", sample)
 			return r
 		}, wantStatus: 401, wantErr: events.ErrStaleTimestamp},
 		{name: "garbage signature", req: signed(sample, func(r *http.Request) { r.Header.Set(events.HeaderSignature, "garbage") }), wantStatus: 401, wantErr: events.ErrInvalidSignature},
@@ -151,9 +152,9 @@ func TestHandlerDedup(t *testing.T) {
 	rec := &recorder{}
 	dedup := &events.MemoryDedup{TTL: time.Minute}
 	h := newTestHandler(t, rec, func(h *events.Handler) { h.Dedup = dedup })
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	send := func() int {
-		r, _ := events.Signer{Secret: kaSecret}.NewRequest("/hook", sample)
+		r, _ := eventstest.Signer{Secret: kaSecret}.NewRequest("/hook", sample)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		return w.Code
@@ -172,7 +173,7 @@ func TestHandlerDedup(t *testing.T) {
 	rec2 := &recorder{fail: errors.New("down")}
 	h2 := newTestHandler(t, rec2, func(h *events.Handler) { h.Dedup = &events.MemoryDedup{} })
 	for range 2 {
-		r, _ := events.Signer{Secret: kaSecret}.NewRequest("/hook", sample)
+		r, _ := eventstest.Signer{Secret: kaSecret}.NewRequest("/hook", sample)
 		h2.ServeHTTP(httptest.NewRecorder(), r)
 	}
 	if len(rec2.events) != 2 {
@@ -192,7 +193,7 @@ func TestMux(t *testing.T) {
 		return errors.New("left failed")
 	})
 	for _, typ := range []events.Type{events.TypeParticipantJoined, events.TypeParticipantLeft, events.TypeMeetingStarted} {
-		raw, _ := events.Sample(typ)
+		raw, _ := eventstest.Sample(typ)
 		ev, err := events.Parse(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -221,7 +222,7 @@ func (rec *recorder) discard(context.Context, events.Event) error { return nil }
 // signedRequest returns sample signed at time at, as Daily sends it.
 func signedRequest(t testing.TB, body []byte, at time.Time) *http.Request {
 	t.Helper()
-	r, err := events.Signer{Secret: kaSecret, Time: at}.NewRequest("/hook", body)
+	r, err := eventstest.Signer{Secret: kaSecret, Time: at}.NewRequest("/hook", body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func signedRequest(t testing.TB, body []byte, at time.Time) *http.Request {
 }
 
 func TestHandlerPanic(t *testing.T) {
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	errValue := errors.New("nil map")
 	tests := []struct {
 		name  string
@@ -285,7 +286,7 @@ func TestHandlerPanic(t *testing.T) {
 }
 
 func TestHandlerAbortPanic(t *testing.T) {
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	calls := 0
 	h := newTestHandler(t, &recorder{}, func(h *events.Handler) {
 		h.Handle = func(context.Context, events.Event) error {
@@ -316,7 +317,7 @@ func TestHandlerAbortPanic(t *testing.T) {
 // event is running, in both orders of outcome, for a repeat of the same
 // signed request and, with Dedup, for the same event ID signed anew.
 func TestHandlerInProgress(t *testing.T) {
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	tests := []struct {
 		name        string
 		firstFails  bool
@@ -428,7 +429,7 @@ func TestHandlerInProgress(t *testing.T) {
 }
 
 func TestHandlerReplays(t *testing.T) {
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	at := time.Now()
 	tests := []struct {
 		name       string
@@ -470,7 +471,7 @@ func TestHandlerReplays(t *testing.T) {
 func TestHandlerReplayWindow(t *testing.T) {
 	// A replay is refused for as long as its timestamp is accepted: the
 	// tolerance after the signed time.
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	clock := time.Unix(1_800_000_000, 0)
 	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{kaSecret}, Tolerance: time.Minute, Now: func() time.Time { return clock }})
 	if err != nil {
@@ -493,7 +494,7 @@ func TestHandlerReplayWindow(t *testing.T) {
 }
 
 func TestHandlerConfig(t *testing.T) {
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	tests := []struct {
 		status   int
 		wantMisc bool
@@ -579,7 +580,7 @@ type errReader struct{}
 func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 
 func TestHandlerBodyReadError(t *testing.T) {
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	rec := &recorder{}
 	h := newTestHandler(t, rec, nil)
 	r := signedRequest(t, sample, time.Now())
@@ -676,7 +677,7 @@ func TestHandlerDeclaredTooLargeOverTCP(t *testing.T) {
 			}
 			defer conn.Close()
 			conn.SetDeadline(time.Now().Add(10 * time.Second))
-			ts, sig, _ := events.Signer{Secret: kaSecret}.Sign([]byte("{}"))
+			ts, sig, _ := eventstest.Signer{Secret: kaSecret}.Sign([]byte("{}"))
 			head := fmt.Sprintf("POST /hook HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s: %s\r\n%s: %s\r\n",
 				tt.length, events.HeaderTimestamp, ts, events.HeaderSignature, sig)
 			if tt.expect {
@@ -801,7 +802,7 @@ func TestHandlerFaultRun(t *testing.T) {
 				captured []sent
 			)
 			send := func(body []byte, at time.Time) int {
-				s := events.Signer{Secret: kaSecret, Time: at, Milliseconds: true}
+				s := eventstest.Signer{Secret: kaSecret, Time: at, Milliseconds: true}
 				r, err := s.NewRequest(srv.URL, body)
 				if err != nil {
 					t.Error(err)
@@ -885,7 +886,7 @@ func TestHandlerFaultRun(t *testing.T) {
 }
 
 func TestVerificationFrom(t *testing.T) {
-	sample, _ := events.Sample(events.TypeMeetingStarted)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
 	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{otherSecret, kaSecret}})
 	if err != nil {
 		t.Fatal(err)

@@ -93,7 +93,7 @@ func TestParseGolden(t *testing.T) {
 	tests := []goldenCase{
 		{
 			name: "meeting.started",
-			file: "testdata/meeting.started.json",
+			file: "eventstest/testdata/meeting.started.json",
 			want: &events.MeetingStarted{
 				Envelope: env(t, events.TypeMeetingStarted, "1.0.0", "met-sta-f2aa1ade-ff80-464c-b46e-50ffa577d48d-1708526032", "1708526033.049"),
 				Payload: events.Meeting{
@@ -105,7 +105,7 @@ func TestParseGolden(t *testing.T) {
 		},
 		{
 			name: "meeting.ended",
-			file: "testdata/meeting.ended.json",
+			file: "eventstest/testdata/meeting.ended.json",
 			want: &events.MeetingEnded{
 				Envelope: env(t, events.TypeMeetingEnded, "1.0.0", "met-end-f2aa1ade-ff80-464c-b46e-50ffa577d48d-1708526093", "1708526093.412"),
 				Payload: events.Meeting{
@@ -118,7 +118,7 @@ func TestParseGolden(t *testing.T) {
 		},
 		{
 			name: "participant.joined official example",
-			file: "testdata/participant.joined.json",
+			file: "eventstest/testdata/participant.joined.json",
 			want: &events.ParticipantJoined{
 				Envelope: env(t, events.TypeParticipantJoined, "1.0.0", "ptcpt-join-6497c79b-f326-4942-aef8-c36a29140ad1-1708972279961", "1708972279.961"),
 				Payload: events.Participant{
@@ -194,7 +194,7 @@ func TestParseGolden(t *testing.T) {
 		},
 		{
 			name: "participant.left",
-			file: "testdata/participant.left.json",
+			file: "eventstest/testdata/participant.left.json",
 			want: &events.ParticipantLeft{
 				Envelope: env(t, events.TypeParticipantLeft, "1.0.0", "ptcpt-left-6497c79b-f326-4942-aef8-c36a29140ad1-1708972345120", "1708972345.12"),
 				Payload: events.ParticipantLeftPayload{
@@ -243,7 +243,7 @@ func TestParseGolden(t *testing.T) {
 		},
 		{
 			name: "waiting-participant.joined",
-			file: "testdata/waiting-participant.joined.json",
+			file: "eventstest/testdata/waiting-participant.joined.json",
 			want: &events.WaitingParticipantJoined{
 				Envelope: env(t, events.TypeWaitingParticipantJoined, "1.0.0", "1-wtng-ptcpt-join-8a1e5b2c-7d3f-4e91-b0c6-2f4d9e8a7b15-1708972200", "1708972200.118"),
 				Payload: events.Participant{
@@ -260,7 +260,7 @@ func TestParseGolden(t *testing.T) {
 		},
 		{
 			name: "waiting-participant.left",
-			file: "testdata/waiting-participant.left.json",
+			file: "eventstest/testdata/waiting-participant.left.json",
 			want: &events.WaitingParticipantLeft{
 				Envelope: env(t, events.TypeWaitingParticipantLeft, "1.0.0", "1-wtng-ptcpt-left-8a1e5b2c-7d3f-4e91-b0c6-2f4d9e8a7b15-1708972260", "1708972260.004"),
 				Payload: events.ParticipantLeftPayload{
@@ -490,7 +490,7 @@ func TestParseUnknownKeepsEverything(t *testing.T) {
 }
 
 func TestParseCopiesInput(t *testing.T) {
-	in := readFile(t, "testdata/participant.joined.json")
+	in := readFile(t, "eventstest/testdata/participant.joined.json")
 	ev, err := events.Parse(in)
 	if err != nil {
 		t.Fatal(err)

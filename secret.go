@@ -55,23 +55,6 @@ func (v *Verifier) LogValue() slog.Value {
 	)
 }
 
-// Format writes s with its secret and basic-auth value redacted.
-func (s Signer) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "events.Signer{Secret: %s, Time: %v, Milliseconds: %t, BasicAuth: %s}",
-		redacted(s.Secret != ""), s.Time, s.Milliseconds, redacted(s.BasicAuth != ""))
-}
-
-// LogValue returns s's settings with its secret and basic-auth value
-// redacted.
-func (s Signer) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.Bool("secret", s.Secret != ""),
-		slog.Time("time", s.Time),
-		slog.Bool("milliseconds", s.Milliseconds),
-		slog.Bool("basic_auth", s.BasicAuth != ""),
-	)
-}
-
 // redacted stands for a secret value, set or not.
 func redacted(set bool) string {
 	if set {
@@ -90,6 +73,4 @@ var (
 	_ slog.LogValuer = VerifierConfig{}
 	_ fmt.Formatter  = (*Verifier)(nil)
 	_ slog.LogValuer = (*Verifier)(nil)
-	_ fmt.Formatter  = Signer{}
-	_ slog.LogValuer = Signer{}
 )

@@ -9,13 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 // The known-answer vector was computed outside this package, with OpenSSL:
@@ -176,18 +176,18 @@ func TestVerifyRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer := events.Signer{Secret: kaSecret, Time: kaTime, BasicAuth: "s3cr3t"}
+	signer := eventstest.Signer{Secret: kaSecret, Time: kaTime, BasicAuth: "s3cr3t"}
 	tests := []struct {
 		name     string
-		signer   events.Signer
+		signer   eventstest.Signer
 		body     []byte
 		edit     func(*http.Request)
 		wantErr  error
 		wantBody bool // a body is returned with the error
 	}{
 		{name: "valid", signer: signer, body: []byte(kaBody), wantBody: true},
-		{name: "no basic auth", signer: events.Signer{Secret: kaSecret, Time: kaTime}, body: []byte(kaBody), wantErr: events.ErrUnauthorized},
-		{name: "wrong basic auth", signer: events.Signer{Secret: kaSecret, Time: kaTime, BasicAuth: "guess"}, body: []byte(kaBody), wantErr: events.ErrUnauthorized},
+		{name: "no basic auth", signer: eventstest.Signer{Secret: kaSecret, Time: kaTime}, body: []byte(kaBody), wantErr: events.ErrUnauthorized},
+		{name: "wrong basic auth", signer: eventstest.Signer{Secret: kaSecret, Time: kaTime, BasicAuth: "guess"}, body: []byte(kaBody), wantErr: events.ErrUnauthorized},
 		{name: "too large", signer: signer, body: bytes.Repeat([]byte(" "), 2048), wantErr: events.ErrBodyTooLarge},
 		{name: "too large without Content-Length", signer: signer, body: bytes.Repeat([]byte(" "), 2048), edit: func(r *http.Request) { r.ContentLength = -1 }, wantErr: events.ErrBodyTooLarge},
 		{name: "headers removed", signer: signer, body: []byte(kaBody), edit: func(r *http.Request) { r.Header.Del(events.HeaderSignature) }, wantErr: events.ErrMissingSignature},
@@ -195,7 +195,7 @@ func TestVerifyRequest(t *testing.T) {
 		{name: "body read by a middleware", signer: signer, body: []byte(kaBody), edit: func(r *http.Request) { io.ReadAll(r.Body) }, wantErr: events.ErrEmptyBody},
 		{name: "verification request", signer: signer, body: []byte(`{"test":"test"}`), wantErr: events.ErrVerificationRequest, wantBody: true},
 		{name: "unsigned verification request", signer: signer, body: []byte(` { "test" : "test" } `), edit: func(r *http.Request) { r.Header.Del(events.HeaderTimestamp) }, wantErr: events.ErrMissingSignature, wantBody: true},
-		{name: "verification request, other secret", signer: events.Signer{Secret: otherSecret, Time: kaTime, BasicAuth: "s3cr3t"}, body: []byte(`{"test":"test"}`), wantErr: events.ErrInvalidSignature, wantBody: true},
+		{name: "verification request, other secret", signer: eventstest.Signer{Secret: otherSecret, Time: kaTime, BasicAuth: "s3cr3t"}, body: []byte(`{"test":"test"}`), wantErr: events.ErrInvalidSignature, wantBody: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,47 +226,6 @@ func TestVerifyRequest(t *testing.T) {
 	}
 }
 
-func TestSigner(t *testing.T) {
-	tests := []struct {
-		name   string
-		signer events.Signer
-		wantTS string
-	}{
-		{"seconds", events.Signer{Secret: kaSecret, Time: kaTime}, "1708526033"},
-		{"milliseconds", events.Signer{Secret: kaSecret, Time: kaTime.Add(250 * time.Millisecond), Milliseconds: true}, "1708526033250"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ts, sig, err := tt.signer.Sign([]byte(kaBody))
-			if err != nil || ts != tt.wantTS {
-				t.Fatalf("Sign = %q, %q, %v; want timestamp %q", ts, sig, err, tt.wantTS)
-			}
-			want, _ := events.Sign(kaSecret, ts, []byte(kaBody))
-			if sig != want {
-				t.Errorf("Sign signature = %q, want %q", sig, want)
-			}
-		})
-	}
-	ts, _, err := events.Signer{Secret: kaSecret}.Sign(nil)
-	if n, _ := strconv.ParseInt(ts, 10, 64); err != nil || time.Since(time.Unix(n, 0)).Abs() > time.Minute {
-		t.Errorf("Signer with zero Time signed at %s, want now", ts)
-	}
-	if _, err := (events.Signer{}).NewRequest("/", nil); !errors.Is(err, events.ErrInvalidSecret) {
-		t.Errorf("Signer without a secret: %v, want ErrInvalidSecret", err)
-	}
-	r, err := events.Signer{Secret: kaSecret}.NewRequest("/hook", []byte(kaBody))
-	if err != nil || r.Method != http.MethodPost || r.Header.Get(events.HeaderSignature) == "" {
-		t.Fatalf("NewRequest = %v, %v", r, err)
-	}
-	// The request works against a handler called directly, too.
-	rec := httptest.NewRecorder()
-	v, _ := events.NewVerifier(events.VerifierConfig{Secrets: []string{kaSecret}})
-	(&events.Handler{Verifier: v, Handle: func(_ context.Context, _ events.Event) error { return nil }}).ServeHTTP(rec, r)
-	if rec.Code != http.StatusOK {
-		t.Errorf("handler status = %d, want 200", rec.Code)
-	}
-}
-
 func TestNewSecret(t *testing.T) {
 	a, err := events.NewSecret()
 	if err != nil {
@@ -291,7 +250,7 @@ func TestSecretsNeverFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	key, _ := base64.StdEncoding.DecodeString(kaSecret)
-	signer := events.Signer{Secret: kaSecret, BasicAuth: basic}
+	signer := eventstest.Signer{Secret: kaSecret, BasicAuth: basic}
 	h := &events.Handler{Verifier: v, Handle: func(context.Context, events.Event) error { return nil }}
 	// Forms in which a secret could show: base64, the raw key as text,
 	// and the raw key as fmt prints a byte slice.

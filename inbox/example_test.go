@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 )
 
@@ -46,7 +47,7 @@ func ExampleOpenSQLite() {
 
 	// In production: http.Server{Handler: in, ReadHeaderTimeout: …}.
 	body := []byte(`{"version":"1.0.0","type":"meeting.ended","id":"evt-1","payload":{"room":"standup"}}`)
-	req, _ := events.Signer{Secret: secret}.NewRequest("/daily", body)
+	req, _ := eventstest.Signer{Secret: secret}.NewRequest("/daily", body)
 	rec := httptest.NewRecorder()
 	in.ServeHTTP(rec, req)
 	fmt.Println(rec.Code) // the delivery is committed

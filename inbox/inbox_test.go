@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -140,7 +141,7 @@ func delivery(id string) []byte {
 // post sends body to h signed now, as Daily does, and returns the status.
 func post(t testing.TB, h http.Handler, body []byte) int {
 	t.Helper()
-	r, err := events.Signer{Secret: secret}.NewRequest("/hook", body)
+	r, err := eventstest.Signer{Secret: secret}.NewRequest("/hook", body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestInboxBadInput(t *testing.T) {
 	tl := newTally()
 	in := openSQLite(t, inbox.Config{Handle: tl.handle(nil)})
 	good := delivery("good")
-	sign := func(s events.Signer, body []byte) *http.Request {
+	sign := func(s eventstest.Signer, body []byte) *http.Request {
 		r, err := s.NewRequest("/hook", body)
 		if err != nil {
 			t.Fatal(err)
@@ -197,19 +198,19 @@ func TestInboxBadInput(t *testing.T) {
 		wantDead   bool // stored and dead-lettered
 	}{
 		{name: "tampered", req: func() *http.Request {
-			r := sign(events.Signer{Secret: secret}, good)
+			r := sign(eventstest.Signer{Secret: secret}, good)
 			r.Body = io.NopCloser(bytes.NewReader(bytes.Replace(good, []byte(`"r"`), []byte(`"x"`), 1)))
 			return r
 		}(), wantStatus: 401},
-		{name: "stale", req: sign(events.Signer{Secret: secret, Time: time.Now().Add(-time.Hour)}, good), wantStatus: 401},
+		{name: "stale", req: sign(eventstest.Signer{Secret: secret, Time: time.Now().Add(-time.Hour)}, good), wantStatus: 401},
 		{name: "unsigned", req: httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(good)), wantStatus: 401},
-		{name: "oversized", req: sign(events.Signer{Secret: secret}, bytes.Repeat([]byte(" "), 65<<10)), wantStatus: 413},
+		{name: "oversized", req: sign(eventstest.Signer{Secret: secret}, bytes.Repeat([]byte(" "), 65<<10)), wantStatus: 413},
 		{name: "GET", req: httptest.NewRequest(http.MethodGet, "/hook", nil), wantStatus: 405},
 		{name: "verification request", req: httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(`{"test":"test"}`)), wantStatus: 200},
-		{name: "malformed", req: sign(events.Signer{Secret: secret}, []byte(`{"version":"1.0.0","type":"meeting.started","id":"malformed","payload":{`)), wantStatus: 200, wantDead: true},
-		{name: "major version 2", req: sign(events.Signer{Secret: secret}, []byte(`{"version":"2.0.0","type":"meeting.started","id":"v2","payload":{}}`)), wantStatus: 200, wantDead: true},
-		{name: "field of a new shape", req: sign(events.Signer{Secret: secret}, []byte(`{"version":"1.0.0","type":"meeting.started","id":"shape","payload":{"start_ts":{"new":1}}}`)), wantStatus: 200, wantDead: true},
-		{name: "unknown type", req: sign(events.Signer{Secret: secret}, []byte(`{"version":"1.0.0","type":"brand.new","id":"new-type","payload":{}}`)), wantStatus: 200},
+		{name: "malformed", req: sign(eventstest.Signer{Secret: secret}, []byte(`{"version":"1.0.0","type":"meeting.started","id":"malformed","payload":{`)), wantStatus: 200, wantDead: true},
+		{name: "major version 2", req: sign(eventstest.Signer{Secret: secret}, []byte(`{"version":"2.0.0","type":"meeting.started","id":"v2","payload":{}}`)), wantStatus: 200, wantDead: true},
+		{name: "field of a new shape", req: sign(eventstest.Signer{Secret: secret}, []byte(`{"version":"1.0.0","type":"meeting.started","id":"shape","payload":{"start_ts":{"new":1}}}`)), wantStatus: 200, wantDead: true},
+		{name: "unknown type", req: sign(eventstest.Signer{Secret: secret}, []byte(`{"version":"1.0.0","type":"brand.new","id":"new-type","payload":{}}`)), wantStatus: 200},
 	}
 	wantDead := 0
 	for _, tt := range tests {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/dailywebhooks/events/inbox/inboxtest"
 )
@@ -17,7 +17,7 @@ import (
 // send POSTs body to url signed now, and returns the status, or 0 when no
 // answer came.
 func send(client *http.Client, url string, body []byte) int {
-	r, err := events.Signer{Secret: secret}.NewRequest(url, body)
+	r, err := eventstest.Signer{Secret: secret}.NewRequest(url, body)
 	if err != nil {
 		return 0
 	}

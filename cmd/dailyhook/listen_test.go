@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 )
 
@@ -71,7 +72,7 @@ func delivery(id string) []byte {
 
 // post sends body to url signed now and returns the status, or 0.
 func post(client *http.Client, url string, body []byte) int {
-	r, err := events.Signer{Secret: secret}.NewRequest(url, body)
+	r, err := eventstest.Signer{Secret: secret}.NewRequest(url, body)
 	if err != nil {
 		return 0
 	}
@@ -131,7 +132,7 @@ func TestListenForwards(t *testing.T) {
 		}
 	}
 	// Unauthentic deliveries are refused and never forwarded.
-	r, _ := events.Signer{Secret: "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM="}.NewRequest(url, delivery("forged"))
+	r, _ := eventstest.Signer{Secret: "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM="}.NewRequest(url, delivery("forged"))
 	if resp, err := client.Do(r); err != nil || resp.StatusCode != 401 {
 		t.Errorf("forged delivery: %v, %v; want 401", resp, err)
 	}

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 func main() {
@@ -50,7 +51,7 @@ func inputs(args []string) func(yield func(string, []byte) bool) {
 	return func(yield func(string, []byte) bool) {
 		if len(args) == 0 {
 			for _, t := range events.Types() {
-				body, _ := events.Sample(t)
+				body, _ := eventstest.Sample(t)
 				if !yield("sample "+string(t), body) {
 					return
 				}

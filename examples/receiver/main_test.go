@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 const secret = "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="
@@ -52,9 +53,9 @@ func TestEndToEnd(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, ln, events.VerifierConfig{Secrets: []string{secret}}, &out) }()
 
-	sample, _ := events.Sample(events.TypeParticipantJoined)
-	signer := events.Signer{Secret: secret}
-	post := func(s events.Signer, body []byte) *http.Request {
+	sample, _ := eventstest.Sample(events.TypeParticipantJoined)
+	signer := eventstest.Signer{Secret: secret}
+	post := func(s eventstest.Signer, body []byte) *http.Request {
 		r, err := s.NewRequest(url, body)
 		if err != nil {
 			t.Fatal(err)
@@ -67,12 +68,12 @@ func TestEndToEnd(t *testing.T) {
 		want int
 	}{
 		{"valid", post(signer, sample), 200},
-		{"milliseconds", post(events.Signer{Secret: secret, Milliseconds: true}, sample), 200},
+		{"milliseconds", post(eventstest.Signer{Secret: secret, Milliseconds: true}, sample), 200},
 		{"verification request", post(signer, []byte(`{"test":"test"}`)), 200},
 		{"unknown type", post(signer, []byte(`{"version":"1.0.0","type":"brand.new","id":"u1","payload":{}}`)), 200},
 		{"unsupported major version", post(signer, []byte(`{"version":"2.0.0","type":"participant.joined","id":"v2","payload":{}}`)), 200},
-		{"other secret", post(events.Signer{Secret: "b3RoZXIgc2VjcmV0"}, sample), 401},
-		{"hour old", post(events.Signer{Secret: secret, Time: time.Now().Add(-time.Hour)}, sample), 401},
+		{"other secret", post(eventstest.Signer{Secret: "b3RoZXIgc2VjcmV0"}, sample), 401},
+		{"hour old", post(eventstest.Signer{Secret: secret, Time: time.Now().Add(-time.Hour)}, sample), 401},
 		{"8 MiB body", post(signer, bytes.Repeat([]byte(" "), 8<<20)), 413},
 	}
 	for _, tt := range tests {
@@ -179,8 +180,8 @@ func TestBinarySignals(t *testing.T) {
 		}
 	}
 	waitFor("listening on")
-	sample, _ := events.Sample(events.TypeMeetingStarted)
-	r, _ := events.Signer{Secret: secret}.NewRequest("http://"+addr+"/", sample)
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
+	r, _ := eventstest.Signer{Secret: secret}.NewRequest("http://"+addr+"/", sample)
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,470 @@
+// Package webhooks is a client for Daily's /webhooks REST API: create the
+// domain's webhook with your own secret, read it, change it, delete it,
+// and keep it active when Daily's circuit breaker switches it off.
+//
+// Daily tries each delivery of a webhook with the default retry type
+// (circuit-breaker) once, and after three failed deliveries in a row sets
+// its state to FAILED and sends nothing more until the webhook is updated.
+// [Client.KeepActive] watches for that and re-activates it.
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/dailywebhooks/events"
+)
+
+// DefaultBaseURL is Daily's REST API.
+const DefaultBaseURL = "https://api.daily.co/v1"
+
+// A State is a webhook's state. Values other than the constants are kept
+// as Daily sends them.
+type State string
+
+// The states Daily documents.
+const (
+	StateActive   State = "ACTIVE"
+	StateFailed   State = "FAILED"
+	StateInactive State = "INACTIVE"
+)
+
+// A RetryType is a webhook's retry policy. Values other than the constants
+// are kept as Daily sends them.
+type RetryType string
+
+// The retry types Daily documents.
+const (
+	// RetryCircuitBreaker tries each delivery once and switches the
+	// webhook to FAILED after three failures in a row. Daily's default.
+	RetryCircuitBreaker RetryType = "circuit-breaker"
+	// RetryExponential tries each delivery up to 5 times with backoff up
+	// to 15 minutes, then drops it; the webhook never becomes FAILED.
+	RetryExponential RetryType = "exponential"
+)
+
+// A Webhook is a domain's webhook, as Daily returns it. It formats and
+// logs with its HMAC and BasicAuth redacted.
+type Webhook struct {
+	// UUID identifies the webhook.
+	UUID string
+	// URL is where deliveries are POSTed.
+	URL string
+	// HMAC is the signing secret, base64.
+	HMAC string
+	// BasicAuth is the value Daily sends in "Authorization: Basic", or "".
+	BasicAuth string
+	// RetryType is the retry policy.
+	RetryType RetryType
+	// EventTypes are the event types delivered; empty means all.
+	EventTypes []events.Type
+	// State says whether deliveries flow.
+	State State
+	// FailedCount counts failed deliveries.
+	FailedCount int
+	// LastMomentPushed is when the last delivery was sent; zero if never.
+	LastMomentPushed time.Time
+	// DomainID is the owning domain.
+	DomainID string
+	// CreatedAt and UpdatedAt are when the webhook was created and last
+	// changed; zero when Daily sent none.
+	CreatedAt, UpdatedAt time.Time
+}
+
+// wireWebhook is a Webhook as JSON carries it.
+type wireWebhook struct {
+	UUID             string        `json:"uuid"`
+	URL              string        `json:"url"`
+	HMAC             string        `json:"hmac"`
+	BasicAuth        *string       `json:"basicAuth"`
+	RetryType        RetryType     `json:"retryType"`
+	EventTypes       []events.Type `json:"eventTypes"`
+	State            State         `json:"state"`
+	FailedCount      int           `json:"failedCount"`
+	LastMomentPushed *string       `json:"lastMomentPushed"`
+	DomainID         string        `json:"domainId"`
+	CreatedAt        *string       `json:"createdAt"`
+	UpdatedAt        *string       `json:"updatedAt"`
+}
+
+// UnmarshalJSON decodes Daily's webhook object; its times are ISO 8601.
+func (w *Webhook) UnmarshalJSON(b []byte) error {
+	var v wireWebhook
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*w = Webhook{UUID: v.UUID, URL: v.URL, HMAC: v.HMAC, RetryType: v.RetryType, EventTypes: v.EventTypes, State: v.State, FailedCount: v.FailedCount, DomainID: v.DomainID}
+	if v.BasicAuth != nil {
+		w.BasicAuth = *v.BasicAuth
+	}
+	for _, t := range []struct {
+		in  *string
+		out *time.Time
+		key string
+	}{{v.LastMomentPushed, &w.LastMomentPushed, "lastMomentPushed"}, {v.CreatedAt, &w.CreatedAt, "createdAt"}, {v.UpdatedAt, &w.UpdatedAt, "updatedAt"}} {
+		if t.in == nil || *t.in == "" {
+			continue
+		}
+		parsed, err := parseTime(*t.in)
+		if err != nil {
+			return fmt.Errorf("webhooks: %s: %w", t.key, err)
+		}
+		*t.out = parsed
+	}
+	return nil
+}
+
+// MarshalJSON encodes w as Daily's webhook object.
+func (w Webhook) MarshalJSON() ([]byte, error) {
+	v := wireWebhook{UUID: w.UUID, URL: w.URL, HMAC: w.HMAC, RetryType: w.RetryType, EventTypes: w.EventTypes, State: w.State, FailedCount: w.FailedCount, DomainID: w.DomainID}
+	if w.BasicAuth != "" {
+		v.BasicAuth = &w.BasicAuth
+	}
+	for _, t := range []struct {
+		in  time.Time
+		out **string
+	}{{w.LastMomentPushed, &v.LastMomentPushed}, {w.CreatedAt, &v.CreatedAt}, {w.UpdatedAt, &v.UpdatedAt}} {
+		if !t.in.IsZero() {
+			s := t.in.UTC().Format(time.RFC3339Nano)
+			*t.out = &s
+		}
+	}
+	return json.Marshal(v)
+}
+
+// parseTime reads an ISO 8601 time in the forms Daily uses.
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not an ISO 8601 time: %q", s)
+}
+
+// Format writes w with its HMAC and BasicAuth redacted.
+func (w Webhook) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "webhooks.Webhook{UUID: %s, URL: %s, HMAC: %s, BasicAuth: %s, RetryType: %s, EventTypes: %v, State: %s, FailedCount: %d}",
+		w.UUID, w.URL, redacted(w.HMAC), redacted(w.BasicAuth), w.RetryType, w.EventTypes, w.State, w.FailedCount)
+}
+
+// LogValue returns w without its secrets.
+func (w Webhook) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("uuid", w.UUID), slog.String("url", w.URL), slog.String("state", string(w.State)), slog.Int("failed_count", w.FailedCount))
+}
+
+func redacted(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return "[redacted]"
+}
+
+// Params are the fields of a create or update call. A zero field is left
+// out: on update, it keeps its value.
+type Params struct {
+	// URL is where deliveries go. Required to create.
+	URL string `json:"url,omitempty"`
+	// HMAC is the signing secret, base64; see events.NewSecret. Daily
+	// generates one on create when it is empty.
+	HMAC string `json:"hmac,omitempty"`
+	// BasicAuth is sent by Daily in "Authorization: Basic".
+	BasicAuth string `json:"basicAuth,omitempty"`
+	// RetryType is the retry policy; Daily's default is
+	// RetryCircuitBreaker.
+	RetryType RetryType `json:"retryType,omitempty"`
+	// EventTypes are the event types to deliver; empty means all.
+	EventTypes []events.Type `json:"eventTypes,omitempty"`
+}
+
+// Format writes p with its HMAC and BasicAuth redacted.
+func (p Params) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "webhooks.Params{URL: %s, HMAC: %s, BasicAuth: %s, RetryType: %s, EventTypes: %v}", p.URL, redacted(p.HMAC), redacted(p.BasicAuth), p.RetryType, p.EventTypes)
+}
+
+// An APIError is an error answer of Daily's REST API. Its text never
+// contains the API key.
+type APIError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Code is Daily's stable error code, such as "authentication-error",
+	// or "" when the answer had none.
+	Code string `json:"error"`
+	// Info is Daily's human-readable reason, which may change.
+	Info string `json:"info"`
+}
+
+// Error returns the status, the code and the reason.
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("webhooks: %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		msg += ": " + e.Code
+	}
+	if e.Info != "" {
+		msg += ": " + e.Info
+	}
+	return msg
+}
+
+// ErrNoWebhook is returned by KeepActive when the domain has no webhook.
+var ErrNoWebhook = errors.New("webhooks: the domain has no webhook")
+
+// A Client calls Daily's /webhooks API. Build one with [NewClient]; it is
+// safe for concurrent use. It formats with its API key redacted.
+type Client struct {
+	// BaseURL is the API's base; NewClient sets DefaultBaseURL.
+	BaseURL string
+	// HTTPClient makes the calls; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// MaxRetryWait bounds how long a call waits, in all, on 429 answers
+	// before it gives up with the *APIError. NewClient sets a minute.
+	MaxRetryWait time.Duration
+
+	apiKey string
+}
+
+// NewClient returns a Client that authenticates with apiKey.
+func NewClient(apiKey string) *Client {
+	return &Client{BaseURL: DefaultBaseURL, MaxRetryWait: time.Minute, apiKey: apiKey}
+}
+
+// Format writes c without its API key.
+func (c *Client) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "webhooks.Client{BaseURL: %s, APIKey: %s}", c.BaseURL, redacted(c.apiKey))
+}
+
+// do makes one API call with a JSON body in and out, retrying 429 answers
+// after their Retry-After within MaxRetryWait.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	waited := time.Duration(0)
+	for {
+		req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+		req.Header.Set("Accept", "application/json")
+		if in != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return fmt.Errorf("webhooks: %s %s: %w", method, path, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("webhooks: %s %s: reading the answer: %w", method, path, err)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			wait := retryAfter(resp.Header.Get("Retry-After"))
+			if waited+wait <= c.MaxRetryWait {
+				waited += wait
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return ctx.Err()
+				case <-t.C:
+				}
+				continue
+			}
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			apiErr := &APIError{StatusCode: resp.StatusCode}
+			json.Unmarshal(data, apiErr)
+			apiErr.StatusCode = resp.StatusCode
+			return apiErr
+		}
+		if out != nil {
+			if err := json.Unmarshal(data, out); err != nil {
+				return fmt.Errorf("webhooks: %s %s: decoding the answer: %w", method, path, err)
+			}
+		}
+		return nil
+	}
+}
+
+// retryAfter reads a Retry-After value in seconds or as an HTTP date; one
+// second when it is absent or unreadable.
+func retryAfter(v string) time.Duration {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return time.Second
+}
+
+// Create creates the domain's webhook. Daily first sends the verification
+// request to p.URL and refuses with a 400 *APIError when no 200 comes back
+// within a few seconds.
+func (c *Client) Create(ctx context.Context, p Params) (*Webhook, error) {
+	var w Webhook
+	if err := c.do(ctx, http.MethodPost, "/webhooks", p, &w); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// List returns the domain's webhooks; a domain has one at most today.
+func (c *Client) List(ctx context.Context) ([]Webhook, error) {
+	var ws []Webhook
+	if err := c.do(ctx, http.MethodGet, "/webhooks", nil, &ws); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// Get returns the webhook uuid. Daily's generated SDK types the answer as
+// an array, so a one-element array is accepted too.
+func (c *Client) Get(ctx context.Context, uuid string) (*Webhook, error) {
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/webhooks/"+url.PathEscape(uuid), nil, &raw); err != nil {
+		return nil, err
+	}
+	var w Webhook
+	if len(raw) > 0 && raw[0] == '[' {
+		var ws []Webhook
+		if err := json.Unmarshal(raw, &ws); err != nil {
+			return nil, fmt.Errorf("webhooks: decoding the answer: %w", err)
+		}
+		if len(ws) != 1 {
+			return nil, fmt.Errorf("webhooks: GET /webhooks/%s: %d webhooks in the answer, want 1", uuid, len(ws))
+		}
+		return &ws[0], nil
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, fmt.Errorf("webhooks: decoding the answer: %w", err)
+	}
+	return &w, nil
+}
+
+// Update changes the fields of the webhook uuid that p sets, and with
+// them re-activates it. Daily sends the verification request first, as on
+// Create.
+func (c *Client) Update(ctx context.Context, uuid string, p Params) (*Webhook, error) {
+	var w Webhook
+	if err := c.do(ctx, http.MethodPost, "/webhooks/"+url.PathEscape(uuid), p, &w); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// Delete deletes the webhook uuid.
+func (c *Client) Delete(ctx context.Context, uuid string) error {
+	return c.do(ctx, http.MethodDelete, "/webhooks/"+url.PathEscape(uuid), nil, nil)
+}
+
+// Reactivate switches the webhook uuid back on after Daily's circuit
+// breaker set it to FAILED: an update with its own URL, as Daily
+// documents. Its endpoint must answer the verification request.
+func (c *Client) Reactivate(ctx context.Context, uuid string) (*Webhook, error) {
+	w, err := c.Get(ctx, uuid)
+	if err != nil {
+		return nil, err
+	}
+	return c.Update(ctx, uuid, Params{URL: w.URL})
+}
+
+// A Check is what one poll of [Client.KeepActive] found and did.
+type Check struct {
+	// Time is when the poll ran.
+	Time time.Time
+	// Webhook is the webhook as the poll found it, or after its
+	// re-activation; nil when it could not be read.
+	Webhook *Webhook
+	// Reactivated reports whether the poll found the webhook FAILED and
+	// re-activated it.
+	Reactivated bool
+	// Err is why the poll or the re-activation failed, or nil.
+	Err error
+}
+
+// KeepActive polls the webhook uuid every interval, and re-activates it
+// whenever Daily's circuit breaker has set it to FAILED, until ctx is done;
+// it returns ctx's error. An empty uuid means the domain's webhook,
+// whichever it is at each poll. report is told of every poll that found the
+// webhook FAILED or failed itself; nil means they are logged with
+// slog.Default(). The first poll runs at once.
+func (c *Client) KeepActive(ctx context.Context, uuid string, interval time.Duration, report func(Check)) error {
+	if report == nil {
+		report = logCheck
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if ch := c.check(ctx, uuid); ch.Reactivated || ch.Err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			report(ch)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// check runs one poll of KeepActive.
+func (c *Client) check(ctx context.Context, uuid string) Check {
+	ch := Check{Time: time.Now()}
+	var w *Webhook
+	if uuid == "" {
+		ws, err := c.List(ctx)
+		switch {
+		case err != nil:
+			ch.Err = err
+			return ch
+		case len(ws) == 0:
+			ch.Err = ErrNoWebhook
+			return ch
+		}
+		w = &ws[0]
+	} else if w, ch.Err = c.Get(ctx, uuid); ch.Err != nil {
+		return ch
+	}
+	ch.Webhook = w
+	if w.State != StateFailed {
+		return ch
+	}
+	updated, err := c.Update(ctx, w.UUID, Params{URL: w.URL})
+	if err != nil {
+		ch.Err = fmt.Errorf("webhooks: re-activating %s: %w", w.UUID, err)
+		return ch
+	}
+	ch.Webhook, ch.Reactivated = updated, true
+	return ch
+}
+
+// logCheck logs a Check with slog.Default().
+func logCheck(ch Check) {
+	if ch.Err != nil {
+		slog.Default().Error("webhooks: keeping the webhook active", "err", ch.Err)
+		return
+	}
+	slog.Default().Warn("webhooks: re-activated the webhook after Daily's circuit breaker switched it off", "webhook", ch.Webhook)
+}

@@ -2,7 +2,6 @@ package eventstest
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -471,20 +470,10 @@ func (d *Daily) post(ctx context.Context, h Webhook, body []byte) (int, time.Dur
 	return resp.StatusCode, time.Since(start), nil
 }
 
-// SendType sends the sample delivery of type t with a new event ID, as
+// SendType sends a new delivery of type t, from [NewDelivery], as
 // [Daily.Send] does.
 func (d *Daily) SendType(ctx context.Context, t events.Type) error {
-	body, ok := Sample(t)
-	if !ok {
-		return fmt.Errorf("eventstest: no sample of type %q", t)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return err
-	}
-	m["id"], _ = json.Marshal(string(t) + "-" + newUUID())
-	m["event_ts"] = json.RawMessage(strconv.FormatFloat(float64(d.cfg.Now().UnixMilli())/1000, 'f', 3, 64))
-	body, err := json.Marshal(m)
+	body, err := NewDelivery(t, d.cfg.Now())
 	if err != nil {
 		return err
 	}
@@ -592,13 +581,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// newUUID returns a random version 4 UUID.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

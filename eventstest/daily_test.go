@@ -327,3 +327,26 @@ func TestWebhookFormatHidesSecrets(t *testing.T) {
 		t.Errorf("Signer formats as %q, which shows a secret", out)
 	}
 }
+
+func TestNewDelivery(t *testing.T) {
+	now := time.Unix(1_800_000_000, 250e6)
+	a, err := eventstest.NewDelivery(events.TypeParticipantJoined, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := eventstest.NewDelivery(events.TypeParticipantJoined, now)
+	ea, err := events.Parse(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, _ := events.Parse(b)
+	if ea.Meta().ID == eb.Meta().ID || !strings.HasPrefix(ea.Meta().ID, "participant.joined-") {
+		t.Errorf("IDs %q and %q, want two new ones", ea.Meta().ID, eb.Meta().ID)
+	}
+	if got := ea.Meta().EventTS.Time(); !got.Equal(now) {
+		t.Errorf("event_ts %v, want %v", got, now)
+	}
+	if _, err := eventstest.NewDelivery("brand.new", now); err == nil {
+		t.Error("NewDelivery of an unknown type succeeded")
+	}
+}

@@ -9,6 +9,11 @@
 // The commands:
 //
 //	listen    receive deliveries durably, and forward them to your app
+//	trigger   send signed sample deliveries to a receiver
+//	verify    say whether a captured delivery is authentic, and if not why
+//	parse     parse deliveries and print what they hold
+//	webhooks  create, inspect, change and keep active the webhook with
+//	          Daily's API (DAILY_API_KEY)
 //
 // Run "dailyhook <command> -h" for a command's flags and an example. The
 // webhook's secret comes from the DAILY_WEBHOOK_SECRET environment
@@ -45,7 +50,11 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"listen": {"receive deliveries durably, and forward them to your app", runListen},
+	"listen":   {"receive deliveries durably, and forward them to your app", runListen},
+	"trigger":  {"send signed sample deliveries to a receiver", runTrigger},
+	"verify":   {"say whether a captured delivery is authentic, and if not why", runVerify},
+	"parse":    {"parse deliveries and print what they hold", runParse},
+	"webhooks": {"create, inspect, change and keep active the webhook with Daily's API", runWebhooks},
 }
 
 // errUsage marks an error in how a command was called: exit status 2.

@@ -2,9 +2,13 @@ package events_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +16,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -404,4 +409,80 @@ func TestUnmarshalJSONDirectMalformed(t *testing.T) {
 			})
 		}
 	}
+}
+
+// FuzzHandler serves arbitrary bodies, signed or not, with declared
+// lengths true, false or absent, through a Handler with the replay check
+// and a Dedup store. It checks that the answer is one the status table
+// lists, that Handle sees only authentic events that parse, and that a
+// repeat of a handled request is answered 200 without reaching Handle.
+func FuzzHandler(f *testing.F) {
+	for _, name := range goldenFiles(f) {
+		f.Add(readFile(f, name), byte(0))
+	}
+	for _, s := range edgeSeeds {
+		f.Add([]byte(s), byte(5))
+	}
+	f.Add([]byte(`{"test":"test"}`), byte(1))
+	f.Add([]byte(`{"test":"test"}`), byte(2))
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{kaSecret}, MaxBodyBytes: 64 << 10})
+	if err != nil {
+		f.Fatal(err)
+	}
+	allowed := map[int]bool{200: true, 400: true, 401: true, 409: true, 413: true, 500: true}
+	f.Fuzz(func(t *testing.T, body []byte, mode byte) {
+		if len(body) > maxFuzzInput {
+			return
+		}
+		var handled []events.Event
+		h := &events.Handler{
+			Verifier: v,
+			Dedup:    &events.MemoryDedup{},
+			OnError:  func(*http.Request, error) {},
+			Handle: func(_ context.Context, ev events.Event) error {
+				handled = append(handled, ev)
+				if mode&16 != 0 {
+					return errors.New("handler fails")
+				}
+				return nil
+			},
+		}
+		req, err := eventstest.Signer{Secret: kaSecret}.NewRequest("/hook", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed := mode%4 != 1
+		if !signed {
+			req.Header.Del(events.HeaderSignature)
+		}
+		switch mode / 4 % 4 {
+		case 1:
+			req.ContentLength = -1 // chunked
+		case 2:
+			req.ContentLength = int64(len(body)) + 1000 // declared too long
+		}
+		serve := func() int {
+			r := req.Clone(req.Context())
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if !allowed[w.Code] {
+				t.Fatalf("status %d is not in the status table", w.Code)
+			}
+			return w.Code
+		}
+		first := serve()
+		_, perr := events.Parse(body)
+		wantHandled := signed && perr == nil && first != 413 && first != 400
+		if (len(handled) == 1) != wantHandled || len(handled) > 1 {
+			t.Fatalf("Handle called %d times for a delivery signed=%t, parse error %v, status %d", len(handled), signed, perr, first)
+		}
+		if len(handled) == 1 && !bytes.Equal(handled[0].Raw(), body) {
+			t.Fatalf("Handle got %q, want the body", handled[0].Raw())
+		}
+		again := serve()
+		if first == 200 && len(handled) == 1 && (again != 200 || len(handled) != 1) {
+			t.Fatalf("a repeat of a handled delivery: status %d, Handle called %d times; want 200 and once", again, len(handled))
+		}
+	})
 }

@@ -188,11 +188,11 @@ func TestParseFamilies(t *testing.T) {
 					Layout: events.Layout{
 						Preset:        events.LayoutCustom,
 						CompositionID: "daily:baseline",
-						CompositionParams: map[string]json.RawMessage{
-							"mode":                        json.RawMessage(`"grid"`),
-							"showTextOverlay":             json.RawMessage(`true`),
-							"videoSettings.maxCamStreams": json.RawMessage(`4`),
-							"text.content":                json.RawMessage(`null`),
+						CompositionParams: map[string]events.CompositionParam{
+							"mode":                        events.StringParam("grid"),
+							"showTextOverlay":             events.BoolParam(true),
+							"videoSettings.maxCamStreams": events.NumberParam(4),
+							"text.content":                decodeAs[events.CompositionParam](t, `null`),
 						},
 						SessionAssets: map[string]string{"images/logo.png": "https://assets.example.com/logo.png"},
 					},
@@ -398,10 +398,11 @@ func TestLayoutPresets(t *testing.T) {
 		file string
 		want events.Layout
 	}{
-		{"layout-default", events.Layout{Preset: events.LayoutDefault, MaxCamStreams: 9}},
+		{"layout-default", events.Layout{Preset: events.LayoutDefault, MaxCamStreams: "9"}},
 		{"layout-single-participant", events.Layout{Preset: events.LayoutSingleParticipant, SessionID: "1d2d6d9b-bb5b-4a34-a9a5-41ec04fde3b1"}},
-		{"layout-portrait", events.Layout{Preset: events.LayoutPortrait, Variant: events.LayoutVariantInset, MaxCamStreams: 2}},
-		{"layout-future", events.Layout{Preset: "spotlight-3d", MaxCamStreams: 3}},
+		{"layout-portrait", events.Layout{Preset: events.LayoutPortrait, Variant: events.LayoutVariantInset, MaxCamStreams: "2"}},
+		{"layout-future", events.Layout{Preset: "spotlight-3d", MaxCamStreams: "3"}},
+		{"layout-fraction", events.Layout{Preset: events.LayoutDefault, MaxCamStreams: "2.0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -425,7 +426,16 @@ func TestLayoutPresets(t *testing.T) {
 			testJSONRoundTrip(t, got, doc.Payload.Layout)
 		})
 	}
-	built := events.Layout{Preset: events.LayoutDefault, MaxCamStreams: 2}
+	for _, tt := range []struct {
+		in   json.Number
+		want int
+		ok   bool
+	}{{"9", 9, true}, {"2.0", 2, true}, {"2e0", 2, true}, {"2.5", 0, false}, {"", 0, false}} {
+		if got, ok := (events.Layout{MaxCamStreams: tt.in}).CamStreams(); got != tt.want || ok != tt.ok {
+			t.Errorf("CamStreams of %q = %d, %t; want %d, %t", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	built := events.Layout{Preset: events.LayoutDefault, MaxCamStreams: "2"}
 	testJSONRoundTrip(t, built, []byte(`{"preset":"default","max_cam_streams":2}`))
 	if !(events.Layout{}).IsZero() || built.IsZero() {
 		t.Error("Layout.IsZero answers wrongly")
@@ -450,5 +460,67 @@ func TestTranscriptS3Spelling(t *testing.T) {
 			}
 			testJSONRoundTrip(t, got, []byte(tt.in))
 		})
+	}
+}
+
+func TestCompositionParam(t *testing.T) {
+	tests := []struct {
+		name    string
+		p       events.CompositionParam
+		json    string
+		str     string
+		isStr   bool
+		num     json.Number
+		isNum   bool
+		boolean bool
+		isBool  bool
+	}{
+		{name: "string", p: events.StringParam("grid"), json: `"grid"`, str: "grid", isStr: true},
+		{name: "escaped string", p: decodeAs[events.CompositionParam](t, `"a\u00e9"`), json: `"a\u00e9"`, str: "aé", isStr: true},
+		{name: "number", p: events.NumberParam(4), json: `4`, num: "4", isNum: true},
+		{name: "number keeps its form", p: decodeAs[events.CompositionParam](t, `4.50`), json: `4.50`, num: "4.50", isNum: true},
+		{name: "true", p: events.BoolParam(true), json: `true`, boolean: true, isBool: true},
+		{name: "false", p: events.BoolParam(false), json: `false`, isBool: true},
+		{name: "object kept", p: decodeAs[events.CompositionParam](t, `{"a":1}`), json: `{"a":1}`},
+		{name: "null", p: decodeAs[events.CompositionParam](t, `null`), json: `null`},
+		{name: "zero", json: `null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if s, ok := tt.p.Str(); s != tt.str || ok != tt.isStr {
+				t.Errorf("Str = %q, %t; want %q, %t", s, ok, tt.str, tt.isStr)
+			}
+			if n, ok := tt.p.Number(); n != tt.num || ok != tt.isNum {
+				t.Errorf("Number = %q, %t; want %q, %t", n, ok, tt.num, tt.isNum)
+			}
+			if b, ok := tt.p.Bool(); b != tt.boolean || ok != tt.isBool {
+				t.Errorf("Bool = %t, %t; want %t, %t", b, ok, tt.boolean, tt.isBool)
+			}
+			if out, err := json.Marshal(tt.p); err != nil || string(out) != tt.json {
+				t.Errorf("Marshal = %s, %v; want %s", out, err, tt.json)
+			}
+		})
+	}
+}
+
+func TestCompositionParamEqual(t *testing.T) {
+	tests := []struct {
+		a, b events.CompositionParam
+		want bool
+	}{
+		{events.StringParam("grid"), events.StringParam("grid"), true},
+		{events.StringParam("grid"), decodeAs[events.CompositionParam](t, `"gr\u0069d"`), true},
+		{events.StringParam("grid"), events.StringParam("split"), false},
+		{events.NumberParam(4), decodeAs[events.CompositionParam](t, `4`), true},
+		{events.NumberParam(4), decodeAs[events.CompositionParam](t, `4.0`), false},
+		{events.BoolParam(true), events.BoolParam(false), false},
+		{events.BoolParam(true), events.StringParam("true"), false},
+		{events.CompositionParam{}, events.CompositionParam{}, true},
+		{events.CompositionParam{}, decodeAs[events.CompositionParam](t, `null`), false},
+	}
+	for _, tt := range tests {
+		if got := tt.a.Equal(tt.b); got != tt.want {
+			t.Errorf("%s.Equal(%s) = %t, want %t", tt.a.Raw(), tt.b.Raw(), got, tt.want)
+		}
 	}
 }

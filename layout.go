@@ -45,17 +45,20 @@ const (
 type Layout struct {
 	// Preset selects the layout.
 	Preset LayoutPreset `json:"preset,omitempty"`
-	// MaxCamStreams is the most camera streams shown, for the default and portrait presets; zero when absent.
-	MaxCamStreams int `json:"max_cam_streams,omitempty"`
+	// MaxCamStreams is the most camera streams shown, for the default and
+	// portrait presets; "" when absent. Daily types it as a JSON number,
+	// so it may come as 2 or as 2.0: it keeps the text it came with. See
+	// [Layout.CamStreams] for its value.
+	MaxCamStreams json.Number `json:"max_cam_streams,omitempty"`
 	// SessionID is the participant shown by the single-participant preset.
 	SessionID string `json:"session_id,omitempty"`
 	// Variant is the portrait preset's variant.
 	Variant LayoutVariant `json:"variant,omitempty"`
 	// CompositionID names the composition of the custom preset.
 	CompositionID string `json:"composition_id,omitempty"`
-	// CompositionParams maps a parameter name to its value, whose JSON type
-	// varies by parameter: the values are kept as raw JSON.
-	CompositionParams map[string]json.RawMessage `json:"composition_params,omitzero"`
+	// CompositionParams maps a parameter name to its value: a string, a
+	// number or a boolean, by parameter.
+	CompositionParams map[string]CompositionParam `json:"composition_params,omitzero"`
 	// SessionAssets maps an asset name to its address.
 	SessionAssets map[string]string `json:"session_assets,omitzero"`
 
@@ -72,6 +75,16 @@ func (l Layout) Raw() json.RawMessage { return l.raw }
 // IsZero reports whether l is the zero Layout: the field was absent.
 func (l Layout) IsZero() bool { return l.Equal(Layout{}) && l.raw == nil }
 
+// CamStreams returns MaxCamStreams as a whole number, and reports whether
+// it is one: present, and without a fraction other than zeros (2.0 is 2).
+func (l Layout) CamStreams() (int, bool) {
+	f, err := l.MaxCamStreams.Float64()
+	if err != nil || f != float64(int(f)) {
+		return 0, false
+	}
+	return int(f), true
+}
+
 // Equal reports whether l and m have the same typed fields, composition
 // parameters compared as JSON; the raw JSON they were decoded from is not
 // compared.
@@ -81,12 +94,104 @@ func (l Layout) Equal(m Layout) bool {
 		return false
 	}
 	for k, v := range l.CompositionParams {
-		if w, ok := m.CompositionParams[k]; !ok || !jsonEqual(v, w) {
+		if w, ok := m.CompositionParams[k]; !ok || !v.Equal(w) {
 			return false
 		}
 	}
 	l.CompositionParams, m.CompositionParams = nil, nil
 	return reflect.DeepEqual(l, m)
+}
+
+// A CompositionParam is the value of one parameter of a custom layout's
+// composition. Daily's compositions take strings, numbers and booleans;
+// a CompositionParam keeps the JSON it came with, so any other value
+// survives too. The zero CompositionParam is absent.
+type CompositionParam struct {
+	raw json.RawMessage
+}
+
+// StringParam returns a composition parameter holding s.
+func StringParam(s string) CompositionParam {
+	b, _ := json.Marshal(s)
+	return CompositionParam{raw: b}
+}
+
+// NumberParam returns a composition parameter holding the number n, in
+// the shortest form that reads back as n.
+func NumberParam(n float64) CompositionParam {
+	b, err := json.Marshal(n)
+	if err != nil { // NaN or infinity, which JSON cannot hold
+		return CompositionParam{}
+	}
+	return CompositionParam{raw: b}
+}
+
+// BoolParam returns a composition parameter holding b.
+func BoolParam(b bool) CompositionParam {
+	if b {
+		return CompositionParam{raw: json.RawMessage("true")}
+	}
+	return CompositionParam{raw: json.RawMessage("false")}
+}
+
+// Str returns the parameter's string, and reports whether it is one.
+func (p CompositionParam) Str() (string, bool) {
+	if kind(p.raw) != '"' {
+		return "", false
+	}
+	s, ok := jsonString(p.raw)
+	return string(s), ok
+}
+
+// Number returns the parameter's number with the text it came with, and
+// reports whether it is one.
+func (p CompositionParam) Number() (json.Number, bool) {
+	switch kind(p.raw) {
+	case 0, '"', '{', '[', 't', 'f', 'n':
+		return "", false
+	}
+	return json.Number(p.raw), true
+}
+
+// Bool returns the parameter's boolean, and reports whether it is one.
+func (p CompositionParam) Bool() (value, ok bool) {
+	switch kind(p.raw) {
+	case 't':
+		return true, true
+	case 'f':
+		return false, true
+	}
+	return false, false
+}
+
+// Raw returns the parameter's JSON, or nil for the zero CompositionParam.
+// The caller must not modify it.
+func (p CompositionParam) Raw() json.RawMessage { return p.raw }
+
+// Equal reports whether p and q hold the same JSON value, numbers compared
+// by their text.
+func (p CompositionParam) Equal(q CompositionParam) bool {
+	if p.raw == nil || q.raw == nil {
+		return p.raw == nil && q.raw == nil
+	}
+	return jsonEqual(p.raw, q.raw)
+}
+
+// MarshalJSON returns the parameter's JSON; null for the zero value.
+func (p CompositionParam) MarshalJSON() ([]byte, error) {
+	if p.raw == nil {
+		return []byte("null"), nil
+	}
+	return p.raw, nil
+}
+
+// UnmarshalJSON keeps a copy of the JSON value b.
+func (p *CompositionParam) UnmarshalJSON(b []byte) error {
+	if !json.Valid(b) {
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[CompositionParam]()}
+	}
+	p.raw = bytes.Clone(b)
+	return nil
 }
 
 // jsonEqual reports whether a and b hold the same JSON value: the same
@@ -136,4 +241,6 @@ func (l *Layout) UnmarshalJSON(b []byte) error {
 var (
 	_ json.Marshaler   = Layout{}
 	_ json.Unmarshaler = (*Layout)(nil)
+	_ json.Marshaler   = CompositionParam{}
+	_ json.Unmarshaler = (*CompositionParam)(nil)
 )

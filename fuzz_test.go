@@ -222,11 +222,24 @@ func fuzzExact[T interface {
 }
 
 func FuzzTime(f *testing.F) {
-	fuzzExact(f, func(t events.Time) {
-		if t.Valid() && t.Time().IsZero() && t.String() != "null" {
-			_ = t.Time().Unix()
+	fuzzExact(f, func(tm events.Time) {
+		if !tm.Equal(tm) {
+			panic(fmt.Sprintf("%v is not Equal to itself", tm))
 		}
-		_ = t.String()
+		switch {
+		case tm.IsNull():
+			if tm.Valid() || !tm.Time().IsZero() || tm.String() != "null" {
+				panic(fmt.Sprintf("null Time: valid %t, time %v, string %q", tm.Valid(), tm.Time(), tm))
+			}
+		case tm.Valid():
+			// Built back from its time.Time, it names the same instant.
+			if back := events.NewTime(tm.Time()); !back.Time().Equal(tm.Time()) {
+				panic(fmt.Sprintf("NewTime(%v).Time() = %v", tm.Time(), back.Time()))
+			}
+			if tm.String() == "" {
+				panic("a valid Time formats as nothing")
+			}
+		}
 	})
 }
 

@@ -311,79 +311,92 @@ func TestParseNewerMinorVersion(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	const pj = `"type":"participant.joined"`
+	// check, for the rows that parse, says what the event must hold.
+	isMeetingStarted := func(t *testing.T, ev events.Event) {
+		if _, ok := ev.(*events.MeetingStarted); !ok {
+			t.Errorf("Parse gave a %T, want the last type given, *events.MeetingStarted", ev)
+		}
+	}
+	detailsKept := func(t *testing.T, ev events.Event) {
+		if d := ev.(*events.StreamingWarning).Payload.Details; string(d) != `"text"` {
+			t.Errorf("Details = %s, want the string kept as sent", d)
+		}
+	}
 	tests := []struct {
 		name    string
 		in      string
 		wantErr error
+		check   func(*testing.T, events.Event)
 	}{
-		{"empty body", ``, events.ErrInvalidJSON},
-		{"truncated object", `{"version":"1.0.0",` + pj + `,"payload":{`, events.ErrInvalidJSON},
-		{"trailing garbage", `{"version":"1.0.0",` + pj + `,"payload":{}} x`, events.ErrInvalidJSON},
-		{"bad literal", `{"version":"1.0.0",` + pj + `,"payload":{"owner":tru}}`, events.ErrInvalidJSON},
-		{"invalid JSON before type", `{"version":1.0.0,` + pj + `}`, events.ErrInvalidJSON},
-		{"null", `null`, events.ErrNotObject},
-		{"array", `[]`, events.ErrNotObject},
-		{"string", `"participant.joined"`, events.ErrNotObject},
-		{"number", `42`, events.ErrNotObject},
-		{"verification request", `{"test":"test"}`, events.ErrVerificationRequest},
-		{"verification request spaced", " {\n \"test\" : \"test\" } ", events.ErrVerificationRequest},
-		{"empty object", `{}`, events.ErrMissingType},
-		{"no type", `{"version":"1.0.0","payload":{}}`, events.ErrMissingType},
-		{"empty type", `{"version":"1.0.0","type":"","payload":{}}`, events.ErrMissingType},
-		{"null type", `{"version":"1.0.0","type":null,"payload":{}}`, events.ErrMissingType},
-		{"number type", `{"version":"1.0.0","type":3,"payload":{}}`, events.ErrInvalidType},
-		{"object type", `{"version":"1.0.0","type":{"a":1},"payload":{}}`, events.ErrInvalidType},
-		{"type given twice, the last one counts", `{"version":"1.0.0",` + pj + `,"payload":{},"type":"meeting.started"}`, nil},
-		{"type given twice, the last not a string", `{"version":"1.0.0",` + pj + `,"payload":{},"type":7}`, events.ErrInvalidType},
-		{"key with invalid escape", `{"vers\xion":"1.0.0",` + pj + `}`, events.ErrInvalidJSON},
-		{"control character in id", "{\"version\":\"1.0.0\"," + pj + ",\"id\":\"a\tb\"}", events.ErrInvalidJSON},
-		{"trailing comma", `{"version":"1.0.0",` + pj + `,}`, events.ErrInvalidJSON},
-		{"missing colon", `{"version" "1.0.0",` + pj + `}`, events.ErrInvalidJSON},
-		{"bad unknown member", `{"version":"1.0.0",` + pj + `,"extra":[1,}`, events.ErrInvalidJSON},
-		{"bad number in event_ts", `{"version":"1.0.0",` + pj + `,"event_ts":1.}`, events.ErrInvalidJSON},
-		{"bad payload after the envelope", `{"version":"1.0.0",` + pj + `,"payload":{"room":}}`, events.ErrInvalidJSON},
-		{"bad payload of an unknown type", `{"version":"1.0.0","type":"x.y","payload":{"a":tru}}`, events.ErrInvalidJSON},
-		{"two objects", `{"version":"1.0.0",` + pj + `}{}`, events.ErrInvalidJSON},
-		{"payload array", `{"version":"1.0.0",` + pj + `,"payload":[]}`, events.ErrInvalidPayload},
-		{"payload string", `{"version":"1.0.0",` + pj + `,"payload":"x"}`, events.ErrInvalidPayload},
-		{"unknown type payload number", `{"version":"1.0.0","type":"x.y","payload":5}`, events.ErrInvalidPayload},
-		{"missing version", `{` + pj + `,"payload":{}}`, events.ErrMissingVersion},
-		{"empty version", `{"version":"",` + pj + `,"payload":{}}`, events.ErrMissingVersion},
-		{"null version", `{"version":null,` + pj + `,"payload":{}}`, events.ErrMissingVersion},
-		{"number version", `{"version":1,` + pj + `,"payload":{}}`, events.ErrInvalidVersion},
-		{"not semver", `{"version":"one",` + pj + `,"payload":{}}`, events.ErrInvalidVersion},
-		{"two-part version", `{"version":"1.0",` + pj + `,"payload":{}}`, events.ErrInvalidVersion},
-		{"major 2", `{"version":"2.0.0",` + pj + `,"payload":{}}`, events.ErrUnsupportedVersion},
-		{"major 0", `{"version":"0.9.0",` + pj + `,"payload":{}}`, events.ErrUnsupportedVersion},
-		{"version given twice", `{"version":"1.0.0",` + pj + `,"payload":{},"version":"2.0.0"}`, events.ErrUnsupportedVersion},
-		{"id number", `{"version":"1.0.0",` + pj + `,"id":7,"payload":{}}`, events.ErrInvalidField},
-		{"event_ts bool", `{"version":"1.0.0",` + pj + `,"event_ts":true,"payload":{}}`, events.ErrInvalidField},
-		{"event_ts word", `{"version":"1.0.0",` + pj + `,"event_ts":"soon","payload":{}}`, events.ErrInvalidField},
-		{"room number", `{"version":"1.0.0",` + pj + `,"payload":{"room":1}}`, events.ErrInvalidField},
-		{"joined_at object", `{"version":"1.0.0",` + pj + `,"payload":{"joined_at":{}}}`, events.ErrInvalidField},
-		{"joined_at empty string", `{"version":"1.0.0",` + pj + `,"payload":{"joined_at":""}}`, events.ErrInvalidField},
-		{"canSend number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":1}}}`, events.ErrInvalidField},
-		{"canSend string", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":"video"}}}`, events.ErrInvalidField},
-		{"canSend list with number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":["video",1]}}}`, events.ErrInvalidField},
-		{"canAdmin object", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canAdmin":{}}}}`, events.ErrInvalidField},
-		{"hasPresence string", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"hasPresence":"yes"}}}`, events.ErrInvalidField},
-		{"canReceive base number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"base":1}}}}`, events.ErrInvalidField},
-		{"canReceive override list", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"byUserId":{"u":[]}}}}}`, events.ErrInvalidField},
-		{"media map value", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"base":{"video":"yes"}}}}}`, events.ErrInvalidField},
-		{"duration list", `{"version":"1.0.0","type":"participant.left","payload":{"duration":[]}}`, events.ErrInvalidField},
-		{"layout string", `{"version":"1.0.0","type":"recording.started","payload":{"layout":"grid"}}`, events.ErrInvalidField},
-		{"layout max_cam_streams not a number", `{"version":"1.0.0","type":"streaming.started","payload":{"layout":{"preset":"default","max_cam_streams":"four"}}}`, events.ErrInvalidField},
-		{"layout max_cam_streams object", `{"version":"1.0.0","type":"streaming.started","payload":{"layout":{"preset":"default","max_cam_streams":{}}}}`, events.ErrInvalidField},
-		{"tracks object", `{"version":"1.0.0","type":"recording.ready-to-download","payload":{"tracks":{}}}`, events.ErrInvalidField},
-		{"track size string", `{"version":"1.0.0","type":"recording.ready-to-download","payload":{"tracks":[{"size":"1"}]}}`, events.ErrInvalidField},
-		{"recording.error timestamp word", `{"version":"1.0.0","type":"recording.error","payload":{"timestamp":"yesterday"}}`, events.ErrInvalidField},
-		{"transcript old major", `{"version":"1.0.0","type":"transcript.started","payload":{}}`, nil},
-		{"transcript major 2", `{"version":"2.0.0","type":"transcript.started","payload":{}}`, events.ErrUnsupportedVersion},
-		{"out_params s3 list", `{"version":"1.1.0","type":"transcript.error","payload":{"out_params":{"s3":[]}}}`, events.ErrInvalidField},
-		{"batch output transcription object", `{"version":"1.0.0","type":"batch-processor.job-finished","payload":{"output":{"transcription":{}}}}`, events.ErrInvalidField},
-		{"sip_headers list", `{"version":"1.0.0","type":"dialin.connected","payload":{"sip_headers":["X-A"]}}`, events.ErrInvalidField},
-		{"is_sip_refer string", `{"version":"1.0.0","type":"calltransfer.triggered","payload":{"is_sip_refer":"true"}}`, events.ErrInvalidField},
-		{"streaming.warning details kept whatever its kind", `{"version":"1.0.0","type":"streaming.warning","payload":{"details":"text"}}`, nil},
+		{"empty body", ``, events.ErrInvalidJSON, nil},
+		{"truncated object", `{"version":"1.0.0",` + pj + `,"payload":{`, events.ErrInvalidJSON, nil},
+		{"trailing garbage", `{"version":"1.0.0",` + pj + `,"payload":{}} x`, events.ErrInvalidJSON, nil},
+		{"bad literal", `{"version":"1.0.0",` + pj + `,"payload":{"owner":tru}}`, events.ErrInvalidJSON, nil},
+		{"invalid JSON before type", `{"version":1.0.0,` + pj + `}`, events.ErrInvalidJSON, nil},
+		{"null", `null`, events.ErrNotObject, nil},
+		{"array", `[]`, events.ErrNotObject, nil},
+		{"string", `"participant.joined"`, events.ErrNotObject, nil},
+		{"number", `42`, events.ErrNotObject, nil},
+		{"verification request", `{"test":"test"}`, events.ErrVerificationRequest, nil},
+		{"verification request spaced", " {\n \"test\" : \"test\" } ", events.ErrVerificationRequest, nil},
+		{"empty object", `{}`, events.ErrMissingType, nil},
+		{"no type", `{"version":"1.0.0","payload":{}}`, events.ErrMissingType, nil},
+		{"empty type", `{"version":"1.0.0","type":"","payload":{}}`, events.ErrMissingType, nil},
+		{"null type", `{"version":"1.0.0","type":null,"payload":{}}`, events.ErrMissingType, nil},
+		{"number type", `{"version":"1.0.0","type":3,"payload":{}}`, events.ErrInvalidType, nil},
+		{"object type", `{"version":"1.0.0","type":{"a":1},"payload":{}}`, events.ErrInvalidType, nil},
+		{"type given twice, the last one counts", `{"version":"1.0.0",` + pj + `,"payload":{},"type":"meeting.started"}`, nil, isMeetingStarted},
+		{"type given twice, the last not a string", `{"version":"1.0.0",` + pj + `,"payload":{},"type":7}`, events.ErrInvalidType, nil},
+		{"key with invalid escape", `{"vers\xion":"1.0.0",` + pj + `}`, events.ErrInvalidJSON, nil},
+		{"control character in id", "{\"version\":\"1.0.0\"," + pj + ",\"id\":\"a\tb\"}", events.ErrInvalidJSON, nil},
+		{"trailing comma", `{"version":"1.0.0",` + pj + `,}`, events.ErrInvalidJSON, nil},
+		{"missing colon", `{"version" "1.0.0",` + pj + `}`, events.ErrInvalidJSON, nil},
+		{"bad unknown member", `{"version":"1.0.0",` + pj + `,"extra":[1,}`, events.ErrInvalidJSON, nil},
+		{"bad number in event_ts", `{"version":"1.0.0",` + pj + `,"event_ts":1.}`, events.ErrInvalidJSON, nil},
+		{"bad payload after the envelope", `{"version":"1.0.0",` + pj + `,"payload":{"room":}}`, events.ErrInvalidJSON, nil},
+		{"bad payload of an unknown type", `{"version":"1.0.0","type":"x.y","payload":{"a":tru}}`, events.ErrInvalidJSON, nil},
+		{"two objects", `{"version":"1.0.0",` + pj + `}{}`, events.ErrInvalidJSON, nil},
+		{"payload array", `{"version":"1.0.0",` + pj + `,"payload":[]}`, events.ErrInvalidPayload, nil},
+		{"payload string", `{"version":"1.0.0",` + pj + `,"payload":"x"}`, events.ErrInvalidPayload, nil},
+		{"unknown type payload number", `{"version":"1.0.0","type":"x.y","payload":5}`, events.ErrInvalidPayload, nil},
+		{"missing version", `{` + pj + `,"payload":{}}`, events.ErrMissingVersion, nil},
+		{"empty version", `{"version":"",` + pj + `,"payload":{}}`, events.ErrMissingVersion, nil},
+		{"null version", `{"version":null,` + pj + `,"payload":{}}`, events.ErrMissingVersion, nil},
+		{"number version", `{"version":1,` + pj + `,"payload":{}}`, events.ErrInvalidVersion, nil},
+		{"not semver", `{"version":"one",` + pj + `,"payload":{}}`, events.ErrInvalidVersion, nil},
+		{"two-part version", `{"version":"1.0",` + pj + `,"payload":{}}`, events.ErrInvalidVersion, nil},
+		{"major 2", `{"version":"2.0.0",` + pj + `,"payload":{}}`, events.ErrUnsupportedVersion, nil},
+		{"major 0", `{"version":"0.9.0",` + pj + `,"payload":{}}`, events.ErrUnsupportedVersion, nil},
+		{"version given twice", `{"version":"1.0.0",` + pj + `,"payload":{},"version":"2.0.0"}`, events.ErrUnsupportedVersion, nil},
+		{"id number", `{"version":"1.0.0",` + pj + `,"id":7,"payload":{}}`, events.ErrInvalidField, nil},
+		{"event_ts bool", `{"version":"1.0.0",` + pj + `,"event_ts":true,"payload":{}}`, events.ErrInvalidField, nil},
+		{"event_ts word", `{"version":"1.0.0",` + pj + `,"event_ts":"soon","payload":{}}`, events.ErrInvalidField, nil},
+		{"room number", `{"version":"1.0.0",` + pj + `,"payload":{"room":1}}`, events.ErrInvalidField, nil},
+		{"joined_at object", `{"version":"1.0.0",` + pj + `,"payload":{"joined_at":{}}}`, events.ErrInvalidField, nil},
+		{"joined_at empty string", `{"version":"1.0.0",` + pj + `,"payload":{"joined_at":""}}`, events.ErrInvalidField, nil},
+		{"canSend number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":1}}}`, events.ErrInvalidField, nil},
+		{"canSend string", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":"video"}}}`, events.ErrInvalidField, nil},
+		{"canSend list with number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canSend":["video",1]}}}`, events.ErrInvalidField, nil},
+		{"canAdmin object", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canAdmin":{}}}}`, events.ErrInvalidField, nil},
+		{"hasPresence string", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"hasPresence":"yes"}}}`, events.ErrInvalidField, nil},
+		{"canReceive base number", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"base":1}}}}`, events.ErrInvalidField, nil},
+		{"canReceive override list", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"byUserId":{"u":[]}}}}}`, events.ErrInvalidField, nil},
+		{"media map value", `{"version":"1.0.0",` + pj + `,"payload":{"permissions":{"canReceive":{"base":{"video":"yes"}}}}}`, events.ErrInvalidField, nil},
+		{"duration list", `{"version":"1.0.0","type":"participant.left","payload":{"duration":[]}}`, events.ErrInvalidField, nil},
+		{"layout string", `{"version":"1.0.0","type":"recording.started","payload":{"layout":"grid"}}`, events.ErrInvalidField, nil},
+		{"layout max_cam_streams not a number", `{"version":"1.0.0","type":"streaming.started","payload":{"layout":{"preset":"default","max_cam_streams":"four"}}}`, events.ErrInvalidField, nil},
+		{"layout max_cam_streams object", `{"version":"1.0.0","type":"streaming.started","payload":{"layout":{"preset":"default","max_cam_streams":{}}}}`, events.ErrInvalidField, nil},
+		{"tracks object", `{"version":"1.0.0","type":"recording.ready-to-download","payload":{"tracks":{}}}`, events.ErrInvalidField, nil},
+		{"track size string", `{"version":"1.0.0","type":"recording.ready-to-download","payload":{"tracks":[{"size":"1"}]}}`, events.ErrInvalidField, nil},
+		{"recording.error timestamp word", `{"version":"1.0.0","type":"recording.error","payload":{"timestamp":"yesterday"}}`, events.ErrInvalidField, nil},
+		{"transcript older minor accepted", `{"version":"1.0.0","type":"transcript.started","payload":{}}`, nil, nil},
+		{"transcript older major refused", `{"version":"0.9.0","type":"transcript.started","payload":{}}`, events.ErrUnsupportedVersion, nil},
+		{"transcript major 2", `{"version":"2.0.0","type":"transcript.started","payload":{}}`, events.ErrUnsupportedVersion, nil},
+		{"out_params s3 list", `{"version":"1.1.0","type":"transcript.error","payload":{"out_params":{"s3":[]}}}`, events.ErrInvalidField, nil},
+		{"batch output transcription object", `{"version":"1.0.0","type":"batch-processor.job-finished","payload":{"output":{"transcription":{}}}}`, events.ErrInvalidField, nil},
+		{"sip_headers list", `{"version":"1.0.0","type":"dialin.connected","payload":{"sip_headers":["X-A"]}}`, events.ErrInvalidField, nil},
+		{"is_sip_refer string", `{"version":"1.0.0","type":"calltransfer.triggered","payload":{"is_sip_refer":"true"}}`, events.ErrInvalidField, nil},
+		{"streaming.warning details kept whatever its kind", `{"version":"1.0.0","type":"streaming.warning","payload":{"details":"text"}}`, nil, detailsKept},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,6 +404,9 @@ func TestParseErrors(t *testing.T) {
 			if tt.wantErr == nil {
 				if err != nil || ev == nil {
 					t.Fatalf("Parse(%q) = %v, %v, want an event", tt.in, ev, err)
+				}
+				if tt.check != nil {
+					tt.check(t, ev)
 				}
 				return
 			}
@@ -445,10 +461,12 @@ func TestParserAnyVersion(t *testing.T) {
 	tests := []struct {
 		name    string
 		version string
+		wantErr error // of the default policy
+		want    string
 	}{
-		{"major 2", `"2.0.0"`},
-		{"missing", ``},
-		{"not semver", `"latest"`},
+		{"major 2", `"2.0.0"`, events.ErrUnsupportedVersion, "2.0.0"},
+		{"missing", ``, events.ErrMissingVersion, ""},
+		{"not semver", `"latest"`, events.ErrInvalidVersion, "latest"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -457,15 +475,16 @@ func TestParserAnyVersion(t *testing.T) {
 				v = `"version":` + tt.version + `,`
 			}
 			in := `{` + v + `"type":"meeting.started","payload":{"room":"r"}}`
-			if _, err := events.Parse([]byte(in)); err == nil {
-				t.Fatalf("Parse(%s) succeeded, want a version error", in)
+			if _, err := events.Parse([]byte(in)); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Parse(%s) = %v, want %v", in, err, tt.wantErr)
 			}
 			ev, err := events.Parser{AnyVersion: true}.Parse([]byte(in))
 			if err != nil {
 				t.Fatalf("Parser{AnyVersion: true}.Parse(%s) error: %v", in, err)
 			}
-			if got := events.RoomName(ev); got != "r" {
-				t.Errorf("RoomName = %q, want r", got)
+			e, ok := ev.(*events.MeetingStarted)
+			if !ok || e.Payload.Room != "r" || e.Version != tt.want {
+				t.Errorf("Parser{AnyVersion: true}.Parse(%s) = %#v, want a *MeetingStarted in room r with version %q", in, ev, tt.want)
 			}
 		})
 	}

@@ -137,23 +137,3 @@ type BatchProcessorError struct {
 	// Payload is the event's payload.
 	Payload BatchJob `json:"payload"`
 }
-
-// Methods that make each type an Event.
-
-func (e *BatchProcessorJobFinished) payload() any { return &e.Payload }
-
-// MarshalJSON returns the delivery e was parsed from, or e's typed fields
-// when e was built in code.
-func (e BatchProcessorJobFinished) MarshalJSON() ([]byte, error) {
-	type plain BatchProcessorJobFinished
-	return marshalEvent(e.raw, plain(e))
-}
-
-func (e *BatchProcessorError) payload() any { return &e.Payload }
-
-// MarshalJSON returns the delivery e was parsed from, or e's typed fields
-// when e was built in code.
-func (e BatchProcessorError) MarshalJSON() ([]byte, error) {
-	type plain BatchProcessorError
-	return marshalEvent(e.raw, plain(e))
-}

@@ -1,6 +1,9 @@
 package events
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"log/slog"
+)
 
 // An Envelope holds the members that every Daily delivery has around its
 // payload. Every event type embeds one, so after a type switch its fields
@@ -45,4 +48,19 @@ func marshalEvent(raw []byte, v any) ([]byte, error) {
 		return raw, nil
 	}
 	return json.Marshal(v)
+}
+
+// logValue returns the envelope's type, ID and time, and room when it is
+// not empty, as a slog group: what identifies an event in a log, without
+// personal fields or raw bytes.
+func (e *Envelope) logValue(room string) slog.Value {
+	attrs := make([]slog.Attr, 0, 4)
+	attrs = append(attrs, slog.String("type", string(e.Type)), slog.String("id", e.ID))
+	if room != "" {
+		attrs = append(attrs, slog.String("room", room))
+	}
+	if e.EventTS.Valid() {
+		attrs = append(attrs, slog.Time("event_ts", e.EventTS.Time()))
+	}
+	return slog.GroupValue(attrs...)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 )
@@ -27,7 +28,11 @@ type Event interface {
 	// payload returns a pointer to the event's Payload field. Being
 	// unexported, it also keeps the set of implementations closed.
 	payload() any
+	// room returns the name of the room, or "".
+	room() string
 }
+
+//go:generate go run gen.go
 
 // Parse errors. Every error Parse returns wraps one of these or
 // [ErrMissingVersion], [ErrInvalidVersion] or [ErrUnsupportedVersion]
@@ -374,6 +379,11 @@ type Unknown struct {
 }
 
 func (e *Unknown) payload() any { return &e.Payload }
+func (e *Unknown) room() string { return "" }
+
+// LogValue returns e's type, ID and time for log/slog, and nothing of its
+// payload.
+func (e *Unknown) LogValue() slog.Value { return e.logValue("") }
 
 // MarshalJSON returns the delivery e was parsed from, or e's typed fields
 // when e was built in code.

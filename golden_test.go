@@ -1,7 +1,9 @@
 package events_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,12 +11,12 @@ import (
 	"testing"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/google/go-cmp/cmp"
 )
 
-// goldenFiles returns every golden delivery: one per type in
-// eventstest/testdata, the samples of eventstest, and
-// the variants in testdata/variants.
+// goldenFiles returns every golden delivery: the samples of eventstest, one
+// per type, and the variants in testdata/variants.
 func goldenFiles(t testing.TB) []string {
 	t.Helper()
 	var files []string
@@ -187,5 +189,51 @@ func TestTypesUnique(t *testing.T) {
 	}
 	if got := events.Type("no.such-type"); got.Known() || got.SchemaVersion() != "" {
 		t.Errorf("unknown type: Known() = %v, SchemaVersion() = %q", got.Known(), got.SchemaVersion())
+	}
+}
+
+// TestEventLogValue logs the sample of every type, and an Unknown, with
+// slog: the record names the type, the ID and the room, and shows neither
+// the body nor a participant's name.
+func TestEventLogValue(t *testing.T) {
+	bodies := map[string][]byte{"unknown": []byte(`{"version":"1.0.0","type":"brand.new","id":"n-1","payload":{"user_name":"Secret Person"},"event_ts":1708526033}`)}
+	for _, typ := range events.Types() {
+		b, _ := eventstest.Sample(typ)
+		bodies[string(typ)] = b
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			ev, err := events.Parse(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			slog.New(slog.NewJSONHandler(&buf, nil)).Info("got", "event", ev)
+			var rec struct {
+				Event map[string]any `json:"event"`
+			}
+			if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+				t.Fatalf("%v: %s", err, buf.Bytes())
+			}
+			env := ev.Meta()
+			if rec.Event["type"] != string(env.Type) || rec.Event["id"] != env.ID {
+				t.Errorf("logged %v, want type %s and id %s", rec.Event, env.Type, env.ID)
+			}
+			if room := events.RoomName(ev); room != "" && rec.Event["room"] != room {
+				t.Errorf("logged %v, want room %q", rec.Event, room)
+			}
+			if env.EventTS.Valid() && rec.Event["event_ts"] == nil {
+				t.Errorf("logged %v, want the event time", rec.Event)
+			}
+			var p struct {
+				Payload struct {
+					UserName string `json:"user_name"`
+				} `json:"payload"`
+			}
+			json.Unmarshal(body, &p)
+			if n := p.Payload.UserName; n != "" && strings.Contains(buf.String(), n) {
+				t.Errorf("the log shows the user name %q: %s", n, buf.String())
+			}
+		})
 	}
 }

@@ -195,6 +195,22 @@ type Handler struct {
 	setup *handlerSetup
 }
 
+// NewHandler returns a Handler that verifies deliveries with v and hands
+// their events to handle. It returns an error wrapping [ErrMisconfigured]
+// when either is nil, so that a receiver without them fails at start-up
+// instead of answering Daily 500 until the webhook is switched off. Set any
+// other field before the Handler serves; a Handler built as a struct
+// literal works too, and reports a misconfiguration at its first request.
+func NewHandler(v *Verifier, handle func(ctx context.Context, ev Event) error) (*Handler, error) {
+	switch {
+	case v == nil:
+		return nil, fmt.Errorf("%w: no Verifier", ErrMisconfigured)
+	case handle == nil:
+		return nil, fmt.Errorf("%w: no Handle function", ErrMisconfigured)
+	}
+	return &Handler{Verifier: v, Handle: handle}, nil
+}
+
 // handlerSetup is what a Handler derives from its fields on first use.
 type handlerSetup struct {
 	err    error        // why the Handler is misconfigured, or nil

@@ -917,3 +917,27 @@ func TestOnRefusesInterfaces(t *testing.T) {
 	var m events.Mux
 	events.On(&m, func(context.Context, events.Event) error { return nil })
 }
+
+func TestNewHandler(t *testing.T) {
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{kaSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle := func(context.Context, events.Event) error { return nil }
+	if _, err := events.NewHandler(nil, handle); !errors.Is(err, events.ErrMisconfigured) {
+		t.Errorf("NewHandler without a Verifier = %v, want ErrMisconfigured", err)
+	}
+	if _, err := events.NewHandler(v, nil); !errors.Is(err, events.ErrMisconfigured) {
+		t.Errorf("NewHandler without Handle = %v, want ErrMisconfigured", err)
+	}
+	h, err := events.NewHandler(v, handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, signedRequest(t, sample, time.Now()))
+	if w.Code != 200 {
+		t.Errorf("status %d, want 200", w.Code)
+	}
+}

@@ -37,29 +37,3 @@ type MeetingEnded struct {
 	// Payload is the event's payload.
 	Payload Meeting `json:"payload"`
 }
-
-// Methods that make each type an Event.
-
-func (e *MeetingStarted) payload() any { return &e.Payload }
-
-// MarshalJSON returns the delivery e was parsed from, or e's typed fields
-// when e was built in code.
-func (e MeetingStarted) MarshalJSON() ([]byte, error) {
-	type plain MeetingStarted
-	return marshalEvent(e.raw, plain(e))
-}
-
-// RoomName returns the name of the room, e.Payload.Room.
-func (e *MeetingStarted) RoomName() string { return e.Payload.Room }
-
-func (e *MeetingEnded) payload() any { return &e.Payload }
-
-// MarshalJSON returns the delivery e was parsed from, or e's typed fields
-// when e was built in code.
-func (e MeetingEnded) MarshalJSON() ([]byte, error) {
-	type plain MeetingEnded
-	return marshalEvent(e.raw, plain(e))
-}
-
-// RoomName returns the name of the room, e.Payload.Room.
-func (e *MeetingEnded) RoomName() string { return e.Payload.Room }

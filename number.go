@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"log/slog"
 	"math"
 	"reflect"
 	"strconv"
@@ -282,6 +283,18 @@ func (t Time) Quoted() bool { return t.n.form == formString }
 // and text. To compare instants only, compare the results of [Time.Time].
 func (t Time) Equal(u Time) bool { return t.n == u.n }
 
+// LogValue returns t for log/slog as a time, which slog's handlers write in
+// RFC 3339, or as "null" or "" when t is null or absent.
+func (t Time) LogValue() slog.Value {
+	switch {
+	case t.Valid():
+		return slog.TimeValue(t.Time())
+	case t.IsNull():
+		return slog.StringValue("null")
+	}
+	return slog.StringValue("")
+}
+
 // String returns the epoch seconds as sent, without quotes, or "null" when
 // absent or null.
 func (t Time) String() string {
@@ -362,6 +375,18 @@ func (d Duration) Quoted() bool { return d.n.form == formString }
 // Equal reports whether d and e hold the same value in the same JSON form
 // and text.
 func (d Duration) Equal(e Duration) bool { return d.n == e.n }
+
+// LogValue returns d for log/slog as a duration, or as "null" or "" when d
+// is null or absent.
+func (d Duration) LogValue() slog.Value {
+	switch {
+	case d.Valid():
+		return slog.DurationValue(d.Duration())
+	case d.IsNull():
+		return slog.StringValue("null")
+	}
+	return slog.StringValue("")
+}
 
 // String returns the seconds as sent, without quotes, or "null" when absent
 // or null.

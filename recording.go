@@ -159,38 +159,3 @@ type RecordingError struct {
 	// Payload is the event's payload.
 	Payload RecordingErrorPayload `json:"payload"`
 }
-
-// Methods that make each type an Event.
-
-func (e *RecordingStarted) payload() any { return &e.Payload }
-
-// MarshalJSON returns the delivery e was parsed from, or e's typed fields
-// when e was built in code.
-func (e RecordingStarted) MarshalJSON() ([]byte, error) {
-	type plain RecordingStarted
-	return marshalEvent(e.raw, plain(e))
-}
-
-func (e *RecordingReadyToDownload) payload() any { return &e.Payload }
-
-// MarshalJSON returns the delivery e was parsed from, or e's typed fields
-// when e was built in code.
-func (e RecordingReadyToDownload) MarshalJSON() ([]byte, error) {
-	type plain RecordingReadyToDownload
-	return marshalEvent(e.raw, plain(e))
-}
-
-// RoomName returns the name of the room, e.Payload.RoomName.
-func (e *RecordingReadyToDownload) RoomName() string { return e.Payload.RoomName }
-
-func (e *RecordingError) payload() any { return &e.Payload }
-
-// MarshalJSON returns the delivery e was parsed from, or e's typed fields
-// when e was built in code.
-func (e RecordingError) MarshalJSON() ([]byte, error) {
-	type plain RecordingError
-	return marshalEvent(e.raw, plain(e))
-}
-
-// RoomName returns the name of the room, e.Payload.RoomName.
-func (e *RecordingError) RoomName() string { return e.Payload.RoomName }

@@ -10,14 +10,12 @@ package events
 // "calltransfer.triggered" is [CalltransferTriggered].
 type Type string
 
-
 // typeInfo describes one event type this package decodes.
 type typeInfo struct {
 	typ    Type
 	schema string
 	new    func() Event
 }
-
 
 // lookup returns the catalogue entry for the type string t, or nil.
 func lookup(t []byte) *typeInfo {

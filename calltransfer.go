@@ -1,21 +1,21 @@
 package events
 
-// A CompleteStatus says how a call transfer ended. The constants are the
+// A TransferStatus says how a call transfer ended. The constants are the
 // values Daily documents; any other string is kept as sent.
-type CompleteStatus string
+type TransferStatus string
 
 // Call transfer outcomes.
 const (
-	CompleteStatusCompleted CompleteStatus = "completed"
-	CompleteStatusFailed    CompleteStatus = "failed"
-	CompleteStatusBusy      CompleteStatus = "busy"
-	CompleteStatusNoAnswer  CompleteStatus = "no-answer"
-	CompleteStatusCanceled  CompleteStatus = "canceled"
+	TransferStatusCompleted TransferStatus = "completed"
+	TransferStatusFailed    TransferStatus = "failed"
+	TransferStatusBusy      TransferStatus = "busy"
+	TransferStatusNoAnswer  TransferStatus = "no-answer"
+	TransferStatusCanceled  TransferStatus = "canceled"
 )
 
-// A CallTransferPayload is the payload of the call-transfer events. Each
+// A CalltransferPayload is the payload of the call-transfer events. Each
 // event sends a subset of the fields; the others stay zero.
-type CallTransferPayload struct {
+type CalltransferPayload struct {
 	// DomainID identifies the Daily domain.
 	DomainID string `json:"domain_id,omitempty"`
 	// Room is the name of the room.
@@ -36,7 +36,7 @@ type CallTransferPayload struct {
 	IsSIPRefer bool `json:"is_sip_refer,omitempty"`
 	// CompleteStatus says how the transfer ended;
 	// calltransfer.completed only, and documented only in Daily's OpenAPI.
-	CompleteStatus CompleteStatus `json:"complete_status,omitempty"`
+	CompleteStatus TransferStatus `json:"complete_status,omitempty"`
 	// ReferSIPResponseCode is the SIP response to the REFER request, such
 	// as "202"; SIP REFER transfers only.
 	ReferSIPResponseCode string `json:"refer_sip_response_code,omitempty"`
@@ -55,7 +55,7 @@ type CalltransferTriggered struct {
 	Envelope
 
 	// Payload is the event's payload.
-	Payload CallTransferPayload `json:"payload"`
+	Payload CalltransferPayload `json:"payload"`
 }
 
 // CalltransferInitiated is sent when Daily has sent the transfer's SIP
@@ -69,7 +69,7 @@ type CalltransferInitiated struct {
 	Envelope
 
 	// Payload is the event's payload.
-	Payload CallTransferPayload `json:"payload"`
+	Payload CalltransferPayload `json:"payload"`
 }
 
 // CalltransferAnswered is sent when the transfer target picks up. Daily does
@@ -82,7 +82,7 @@ type CalltransferAnswered struct {
 	Envelope
 
 	// Payload is the event's payload.
-	Payload CallTransferPayload `json:"payload"`
+	Payload CalltransferPayload `json:"payload"`
 }
 
 // CalltransferCompleted is sent when the transfer target ended the
@@ -95,5 +95,5 @@ type CalltransferCompleted struct {
 	Envelope
 
 	// Payload is the event's payload.
-	Payload CallTransferPayload `json:"payload"`
+	Payload CalltransferPayload `json:"payload"`
 }

@@ -50,14 +50,14 @@ func TestEqualMethods(t *testing.T) {
 			return events.GrantList(events.MediaVideo).Equal(events.GrantList(events.MediaAudio))
 		}, false},
 		{"Access same map", func() bool {
-			return events.AccessMap(events.MediaMap{Video: &yes}).Equal(decodeAs[events.Access](t, `{"video":true}`))
+			return events.AccessByMedia(events.MediaAccess{Video: &yes}).Equal(decodeAs[events.Access](t, `{"video":true}`))
 		}, true},
 		{"Access all and none", func() bool { return events.AccessAll().Equal(events.AccessNone()) }, false},
 		{"Access other map", func() bool {
-			return events.AccessMap(events.MediaMap{Video: &yes}).Equal(events.AccessMap(events.MediaMap{Video: &no}))
+			return events.AccessByMedia(events.MediaAccess{Video: &yes}).Equal(events.AccessByMedia(events.MediaAccess{Video: &no}))
 		}, false},
 		{"Access other custom track", func() bool {
-			return events.AccessMap(events.MediaMap{CustomVideo: map[string]bool{"*": true}}).Equal(events.AccessMap(events.MediaMap{CustomVideo: map[string]bool{"cam2": true}}))
+			return events.AccessByMedia(events.MediaAccess{CustomVideo: map[string]bool{"*": true}}).Equal(events.AccessByMedia(events.MediaAccess{CustomVideo: map[string]bool{"cam2": true}}))
 		}, false},
 		{"Layout same", func() bool {
 			return events.Layout{Preset: events.LayoutDefault, MaxCamStreams: "2"}.Equal(decodeAs[events.Layout](t, `{"preset":"default","max_cam_streams":2}`))

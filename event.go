@@ -142,14 +142,14 @@ func (m *envelopeMembers) decode(data []byte, anyVersion bool) (Event, error) {
 	return ev, nil
 }
 
-// inCopy returns the bytes of the subslice sub of data in copy, a copy of
+// inCopy returns the bytes of the subslice sub of data in dup, a copy of
 // data, or nil for a nil sub. The capacities tell where sub starts.
-func inCopy(copy, data, sub []byte) []byte {
+func inCopy(dup, data, sub []byte) []byte {
 	if sub == nil {
 		return nil
 	}
 	at := cap(data) - cap(sub)
-	return copy[at : at+len(sub)]
+	return dup[at : at+len(sub)]
 }
 
 // decodePayload decodes the payload member b into ev. For an *Unknown the
@@ -265,9 +265,9 @@ func (m *envelopeMembers) typeName(data []byte) ([]byte, error) {
 	return typ, nil
 }
 
-// checkedVersion applies the version policy, or with any set only the check that
-// a version present is a string, and returns the version.
-func (m *envelopeMembers) checkedVersion(info *typeInfo, any bool) (string, error) {
+// checkedVersion applies the version policy, or with anyVersion set only the
+// check that a version present is a string, and returns the version.
+func (m *envelopeMembers) checkedVersion(info *typeInfo, anyVersion bool) (string, error) {
 	v := m.version
 	switch {
 	case v != nil && v[0] == '"':
@@ -276,13 +276,13 @@ func (m *envelopeMembers) checkedVersion(info *typeInfo, any bool) (string, erro
 			return info.schema, nil // the common case: no allocation
 		}
 		version := string(s)
-		if any {
+		if anyVersion {
 			return version, nil
 		}
 		return version, checkVersion(info.typ, version, info.schema)
 	case v != nil && v[0] != 'n':
 		return "", &VersionError{Type: info.typ, Supported: info.schema, Err: ErrInvalidVersion}
-	case any:
+	case anyVersion:
 		return "", nil
 	}
 	return "", checkVersion(info.typ, "", info.schema)

@@ -283,7 +283,7 @@ func TestParseFamilies(t *testing.T) {
 			file: "testdata/variants/calltransfer.completed.sip-refer.json",
 			want: &events.CalltransferCompleted{
 				Envelope: env(t, events.TypeCalltransferCompleted, "1.0.0", "5-ct-comp-refer-1730800300", "1730800300.61"),
-				Payload: events.CallTransferPayload{
+				Payload: events.CalltransferPayload{
 					DomainID:              domain,
 					Room:                  "support-line",
 					Timestamp:             decodeAs[events.Time](t, `"1730800300"`),
@@ -292,7 +292,7 @@ func TestParseFamilies(t *testing.T) {
 					ToEndpoint:            "sip:tier2@pbx.example.com",
 					FromEndpoint:          "sip:support-line@example.sip.daily.co",
 					IsSIPRefer:            true,
-					CompleteStatus:        events.CompleteStatusCompleted,
+					CompleteStatus:        events.TransferStatusCompleted,
 					ReferSIPResponseCode:  "202",
 					NotifySIPResponseCode: "200",
 				},

@@ -151,7 +151,7 @@ func TestParseGolden(t *testing.T) {
 						CanSend: events.GrantList(events.MediaVideo, events.MediaAudio, events.MediaScreenVideo,
 							events.MediaScreenAudio, events.MediaCustomVideo, events.MediaCustomAudio),
 						CanReceive: events.CanReceive{
-							Base: events.AccessMap(events.MediaMap{
+							Base: events.AccessByMedia(events.MediaAccess{
 								Video:       boolPtr(true),
 								Audio:       boolPtr(true),
 								ScreenVideo: boolPtr(false),
@@ -161,7 +161,7 @@ func TestParseGolden(t *testing.T) {
 							}),
 							ByUserID: map[string]events.Access{
 								"presenter-1": events.AccessAll(),
-								"muted-2":     events.AccessMap(events.MediaMap{Audio: boolPtr(false)}),
+								"muted-2":     events.AccessByMedia(events.MediaAccess{Audio: boolPtr(false)}),
 							},
 							ByParticipantID: map[string]events.Access{
 								"c0ffee00-0000-4000-8000-000000000002": events.AccessNone(),

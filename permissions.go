@@ -300,11 +300,12 @@ const (
 )
 
 // An Access is a position of canReceive that Daily sends either as a
-// boolean, meaning all media or none, or as a media map. It marshals back to
+// boolean, meaning all media or none, or as an object that says media by
+// media ([MediaAccess]). It marshals back to
 // the form it arrived in. The zero Access means the field was absent.
 type Access struct {
 	state accessState
-	media MediaMap
+	media MediaAccess
 }
 
 // AccessAll returns the Access sent as true.
@@ -313,12 +314,13 @@ func AccessAll() Access { return Access{state: accessAll} }
 // AccessNone returns the Access sent as false.
 func AccessNone() Access { return Access{state: accessNone} }
 
-// AccessMap returns the Access sent as the media map m.
-func AccessMap(m MediaMap) Access { return Access{state: accessMap, media: m} }
+// AccessByMedia returns the Access sent as an object that says media by
+// media, m.
+func AccessByMedia(m MediaAccess) Access { return Access{state: accessMap, media: m} }
 
-// Map returns the media map of an Access sent as one, and reports whether
-// it was.
-func (a Access) Map() (MediaMap, bool) { return a.media, a.state == accessMap }
+// Media returns what an Access sent as an object says media by media, and
+// reports whether it was sent so.
+func (a Access) Media() (MediaAccess, bool) { return a.media, a.state == accessMap }
 
 // All reports whether a was sent as true.
 func (a Access) All() bool { return a.state == accessAll }
@@ -367,7 +369,7 @@ func (a Access) MarshalJSON() ([]byte, error) {
 	return []byte("null"), nil
 }
 
-// UnmarshalJSON accepts true, false, null or a media map. Any other value is
+// UnmarshalJSON accepts true, false, null or a [MediaAccess] object. Any other value is
 // an error of type *[json.UnmarshalTypeError].
 func (a *Access) UnmarshalJSON(b []byte) error {
 	switch kind(b) {
@@ -378,7 +380,7 @@ func (a *Access) UnmarshalJSON(b []byte) error {
 	case 'f':
 		*a = Access{state: accessNone}
 	case '{':
-		var m MediaMap
+		var m MediaAccess
 		if err := json.Unmarshal(b, &m); err != nil {
 			return err
 		}
@@ -389,10 +391,11 @@ func (a *Access) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// A MediaMap says media by media what may be received. In canReceive's base
+// A MediaAccess says media by media what may be received: the object form
+// of an [Access]. In canReceive's base
 // every key is normally present; in the overrides any may be missing, and a
 // nil field means the key was absent, so the less specific entry decides.
-type MediaMap struct {
+type MediaAccess struct {
 	// Video is camera video; nil when absent.
 	Video *bool `json:"video,omitzero"`
 	// Audio is microphone audio; nil when absent.
@@ -409,7 +412,7 @@ type MediaMap struct {
 }
 
 // lookup returns what m says about media k and whether it says anything.
-func (m MediaMap) lookup(k Media) (allowed, ok bool) {
+func (m MediaAccess) lookup(k Media) (allowed, ok bool) {
 	var p *bool
 	switch k {
 	case MediaVideo:
@@ -433,8 +436,8 @@ func (m MediaMap) lookup(k Media) (allowed, ok bool) {
 	return *p, true
 }
 
-// equal compares two media maps by value.
-func (m MediaMap) equal(n MediaMap) bool { return reflect.DeepEqual(m, n) }
+// equal compares m and n by value.
+func (m MediaAccess) equal(n MediaAccess) bool { return reflect.DeepEqual(m, n) }
 
 var (
 	permissionsType = reflect.TypeFor[Permissions]()

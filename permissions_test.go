@@ -124,8 +124,8 @@ func TestCanReceive(t *testing.T) {
 		})
 	}
 	testJSONRoundTrip(t, c, []byte(in))
-	if m, ok := c.Base.Map(); !ok || m.Video == nil || !*m.Video {
-		t.Errorf("Base.Map() = %+v, %v", m, ok)
+	if m, ok := c.Base.Media(); !ok || m.Video == nil || !*m.Video {
+		t.Errorf("Base.Media() = %+v, %v", m, ok)
 	}
 	if !events.AccessAll().All() || events.AccessNone().Allows(events.MediaAudio) || !events.AccessAll().Allows(events.MediaAudio) {
 		t.Error("AccessAll/AccessNone answer wrongly")

@@ -154,13 +154,13 @@ func walkArray(b []byte, fn func(elem []byte) error) error {
 
 // openValue reads the opening bracket of the object or array b and returns
 // the index of its first item, or reports done for an empty one.
-func openValue(b []byte, open, close byte) (i int, done bool, err error) {
+func openValue(b []byte, opening, closing byte) (i int, done bool, err error) {
 	i = skipSpace(b, 0)
-	if i >= len(b) || b[i] != open {
+	if i >= len(b) || b[i] != opening {
 		return 0, false, errMalformed
 	}
 	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == close {
+	if i < len(b) && b[i] == closing {
 		return 0, true, endOfValue(b, i+1)
 	}
 	return i, false, nil
@@ -169,7 +169,7 @@ func openValue(b []byte, open, close byte) (i int, done bool, err error) {
 // afterItem reads what follows an item that ends at i: a comma, and it
 // returns the index of the next item, or the closing bracket, and it
 // reports done.
-func afterItem(b []byte, i int, close byte) (next int, done bool, err error) {
+func afterItem(b []byte, i int, closing byte) (next int, done bool, err error) {
 	i = skipSpace(b, i)
 	if i >= len(b) {
 		return 0, false, errMalformed
@@ -177,7 +177,7 @@ func afterItem(b []byte, i int, close byte) (next int, done bool, err error) {
 	switch b[i] {
 	case ',':
 		return skipSpace(b, i+1), false, nil
-	case close:
+	case closing:
 		return 0, true, endOfValue(b, i+1)
 	}
 	return 0, false, errMalformed

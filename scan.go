@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 )
 
@@ -282,4 +283,40 @@ func withField(err error, name string) error {
 		}
 	}
 	return err
+}
+
+// jsonString returns the contents of the JSON string b, escapes undone, and
+// reports whether b is a valid JSON string. Strings of printable ASCII, the
+// usual case, are returned without copying.
+func jsonString(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	s := b[1 : len(b)-1]
+	for _, c := range s {
+		if c < 0x20 || c == '\\' || c == '"' || c >= 0x80 {
+			var u string
+			if json.Unmarshal(b, &u) != nil {
+				return nil, false
+			}
+			return []byte(u), true
+		}
+	}
+	return s, true
+}
+
+// syntaxError returns an error wrapping ErrInvalidJSON and the
+// *json.SyntaxError that encoding/json reports for data, or nil when data is
+// valid JSON.
+func syntaxError(data []byte) error {
+	if json.Valid(data) {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%w: %w", ErrInvalidJSON, se)
+	}
+	return ErrInvalidJSON
 }

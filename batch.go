@@ -10,8 +10,11 @@ type BatchPreset string
 // Batch-processor presets.
 const (
 	BatchPresetTranscript BatchPreset = "transcript"
-	BatchPresetSOAPNotes  BatchPreset = "soap-notes"
-	BatchPresetSummarize  BatchPreset = "summarize"
+	// BatchPresetSOAPNotes is taken from the batch processor's submit-job
+	// documentation, as this package's specification records it; no
+	// webhook example of Daily's shows it, so it is unconfirmed.
+	BatchPresetSOAPNotes BatchPreset = "soap-notes"
+	BatchPresetSummarize BatchPreset = "summarize"
 )
 
 // A BatchStatus is the state of a batch-processor job. The constants are the

@@ -23,6 +23,12 @@
 // than one form remember the form: a [Time] sent as a string stays a string,
 // a [Grant] sent as true stays true, and null stays null.
 //
+// json.Marshal of a parsed event returns the delivery as it was received,
+// even after the event's fields were changed: the typed fields are a
+// reading of the delivery, not a replacement for it. To pass a delivery on,
+// forward [Envelope.Raw]; to send changed values, copy them into an event
+// built in code, which marshals its typed fields.
+//
 // # Zero values
 //
 // Daily marks no payload field as required, so every field may be absent. A

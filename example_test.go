@@ -249,6 +249,44 @@ func ExampleMemoryDedup() {
 	// 200
 }
 
+// ExampleMux serves one typed function per event type from a Handler.
+func ExampleMux() {
+	const secret = "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{secret}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var mux events.Mux
+	events.On(&mux, func(ctx context.Context, e *events.ParticipantJoined) error {
+		fmt.Println(e.Payload.UserName, "joined", e.Payload.Room)
+		return nil
+	})
+	events.On(&mux, func(ctx context.Context, e *events.MeetingEnded) error {
+		fmt.Println("meeting ended in", e.Payload.Room)
+		return nil
+	})
+	mux.Fallback = func(ctx context.Context, ev events.Event) error {
+		fmt.Println("not handled here:", ev.Meta().Type)
+		return nil
+	}
+	h, err := events.NewHandler(v, mux.Handle)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, body := range []string{
+		`{"version":"1.0.0","type":"participant.joined","id":"p1","payload":{"room":"standup","user_name":"Ada"}}`,
+		`{"version":"1.0.0","type":"meeting.ended","id":"m1","payload":{"room":"standup"}}`,
+		`{"version":"1.0.0","type":"brand.new","id":"n1","payload":{}}`,
+	} {
+		req, _ := eventstest.Signer{Secret: secret}.NewRequest("/daily", []byte(body))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	// Output:
+	// Ada joined standup
+	// meeting ended in standup
+	// not handled here: brand.new
+}
+
 func ExampleOn() {
 	var m events.Mux
 	events.On(&m, func(ctx context.Context, e *events.MeetingEnded) error {

@@ -230,7 +230,12 @@ func fromParts(neg bool, sec uint64, nsec uint32) number {
 //
 // A Time remembers the form it arrived in and marshals back to exactly that
 // form and text: a string stays a string, 1708972279.960 keeps its trailing
-// zero and null stays null. Sub-second precision is kept to the nanosecond.
+// zero and null stays null. Its text is kept whole; its value, which Time
+// and Duration methods return, is exact to the nanosecond for a plain
+// decimal of at most 9 fraction digits, which is what Daily sends. A number
+// in exponent form, with more fraction digits, or beyond what an int64 of
+// nanoseconds holds is read through a float64, and its value can be off by
+// a few hundred nanoseconds.
 //
 // The zero Time means the field was absent from the delivery. Its methods,
 // like those of a null Time, are safe to call and report no time.

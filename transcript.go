@@ -49,9 +49,12 @@ type OutParams struct {
 
 // TranscriptS3 is the S3 destination of a transcript.
 //
-// Daily's older documentation spells the role fields externalId and
-// assumeRoleArn and its generated SDK external_id and assume_role_arn; both
-// spellings decode, and each marshals back in the spelling it arrived in.
+// Daily's documentation spells the role fields externalId and
+// assumeRoleArn, and so does the JSON of its generated Ruby SDK, which maps
+// external_id to externalId: the snake_case names there are only the SDK's
+// attribute names. A delivery with the snake_case keys has not been seen,
+// but both spellings decode, and each marshals back in the spelling it
+// arrived in.
 type TranscriptS3 struct {
 	// Key is the object key of the transcript file.
 	Key string `json:"key,omitempty"`
@@ -153,8 +156,9 @@ type TranscriptPayload struct {
 	RoomName string `json:"room_name,omitempty"`
 	// MtgSessionID identifies the meeting session transcribed.
 	MtgSessionID string `json:"mtg_session_id,omitempty"`
-	// MaxParticipants is the largest number of participants during the
-	// transcription.
+	// MaxParticipants is the most participants the session allows, as
+	// Daily's documentation describes the field; it is not a count of the
+	// participants seen.
 	MaxParticipants int `json:"max_participants,omitempty"`
 	// Duration is the transcript's length so far.
 	Duration Duration `json:"duration,omitzero"`

@@ -32,8 +32,10 @@ type CalltransferPayload struct {
 	ToEndpoint string `json:"to_endpoint,omitempty"`
 	// FromEndpoint is the SIP endpoint the call is transferred from.
 	FromEndpoint string `json:"from_endpoint,omitempty"`
-	// IsSIPRefer reports whether the transfer uses SIP REFER.
-	IsSIPRefer bool `json:"is_sip_refer,omitempty"`
+	// IsSIPRefer reports whether the transfer uses SIP REFER; nil when
+	// absent, as from calltransfer.answered and calltransfer.completed.
+	// [CalltransferPayload.SIPRefer] reads it.
+	IsSIPRefer *bool `json:"is_sip_refer,omitempty"`
 	// CompleteStatus says how the transfer ended;
 	// calltransfer.completed only, and documented only in Daily's OpenAPI.
 	CompleteStatus TransferStatus `json:"complete_status,omitempty"`
@@ -44,6 +46,10 @@ type CalltransferPayload struct {
 	// NOTIFY; SIP REFER transfers only.
 	NotifySIPResponseCode string `json:"notify_sip_response_code,omitempty"`
 }
+
+// SIPRefer reports whether the transfer uses SIP REFER: false when
+// IsSIPRefer is absent.
+func (p CalltransferPayload) SIPRefer() bool { return p.IsSIPRefer != nil && *p.IsSIPRefer }
 
 // CalltransferTriggered is sent when Daily has accepted a request to
 // transfer a SIP call.

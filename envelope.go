@@ -43,6 +43,17 @@ func (e *Envelope) Raw() json.RawMessage { return e.raw }
 // in [Envelope.Raw]. It reports false for unknown types.
 func (e *Envelope) Newer() bool { return newer(e.Version, e.Type.SchemaVersion()) }
 
+// fill sets the version and type of an event built in code, when they are
+// empty, to its Go type's.
+func (e *Envelope) fill(t Type, schema string) {
+	if e.Type == "" {
+		e.Type = t
+	}
+	if e.Version == "" {
+		e.Version = schema
+	}
+}
+
 // marshalEvent returns the raw delivery when there is one, and otherwise
 // marshals the typed fields v, a copy of the event without its methods.
 func marshalEvent(raw []byte, v any) ([]byte, error) {

@@ -83,9 +83,11 @@ func (e *MeetingStarted) payload() any { return &e.Payload }
 func (e *MeetingStarted) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e MeetingStarted) MarshalJSON() ([]byte, error) {
 	type plain MeetingStarted
+	e.fill(TypeMeetingStarted, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -97,9 +99,11 @@ func (e *MeetingEnded) payload() any { return &e.Payload }
 func (e *MeetingEnded) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e MeetingEnded) MarshalJSON() ([]byte, error) {
 	type plain MeetingEnded
+	e.fill(TypeMeetingEnded, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -111,9 +115,11 @@ func (e *ParticipantJoined) payload() any { return &e.Payload }
 func (e *ParticipantJoined) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e ParticipantJoined) MarshalJSON() ([]byte, error) {
 	type plain ParticipantJoined
+	e.fill(TypeParticipantJoined, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -125,9 +131,11 @@ func (e *ParticipantLeft) payload() any { return &e.Payload }
 func (e *ParticipantLeft) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e ParticipantLeft) MarshalJSON() ([]byte, error) {
 	type plain ParticipantLeft
+	e.fill(TypeParticipantLeft, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -139,9 +147,11 @@ func (e *WaitingParticipantJoined) payload() any { return &e.Payload }
 func (e *WaitingParticipantJoined) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e WaitingParticipantJoined) MarshalJSON() ([]byte, error) {
 	type plain WaitingParticipantJoined
+	e.fill(TypeWaitingParticipantJoined, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -153,9 +163,11 @@ func (e *WaitingParticipantLeft) payload() any { return &e.Payload }
 func (e *WaitingParticipantLeft) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e WaitingParticipantLeft) MarshalJSON() ([]byte, error) {
 	type plain WaitingParticipantLeft
+	e.fill(TypeWaitingParticipantLeft, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -167,9 +179,11 @@ func (e *RecordingStarted) payload() any { return &e.Payload }
 func (e *RecordingStarted) room() string { return "" }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e RecordingStarted) MarshalJSON() ([]byte, error) {
 	type plain RecordingStarted
+	e.fill(TypeRecordingStarted, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -181,9 +195,11 @@ func (e *RecordingReadyToDownload) payload() any { return &e.Payload }
 func (e *RecordingReadyToDownload) room() string { return e.Payload.RoomName }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e RecordingReadyToDownload) MarshalJSON() ([]byte, error) {
 	type plain RecordingReadyToDownload
+	e.fill(TypeRecordingReadyToDownload, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -195,9 +211,11 @@ func (e *RecordingError) payload() any { return &e.Payload }
 func (e *RecordingError) room() string { return e.Payload.RoomName }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e RecordingError) MarshalJSON() ([]byte, error) {
 	type plain RecordingError
+	e.fill(TypeRecordingError, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -209,9 +227,11 @@ func (e *TranscriptStarted) payload() any { return &e.Payload }
 func (e *TranscriptStarted) room() string { return e.Payload.RoomName }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e TranscriptStarted) MarshalJSON() ([]byte, error) {
 	type plain TranscriptStarted
+	e.fill(TypeTranscriptStarted, "1.1.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -223,9 +243,11 @@ func (e *TranscriptReadyToDownload) payload() any { return &e.Payload }
 func (e *TranscriptReadyToDownload) room() string { return e.Payload.RoomName }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e TranscriptReadyToDownload) MarshalJSON() ([]byte, error) {
 	type plain TranscriptReadyToDownload
+	e.fill(TypeTranscriptReadyToDownload, "1.1.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -237,9 +259,11 @@ func (e *TranscriptError) payload() any { return &e.Payload }
 func (e *TranscriptError) room() string { return e.Payload.RoomName }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e TranscriptError) MarshalJSON() ([]byte, error) {
 	type plain TranscriptError
+	e.fill(TypeTranscriptError, "1.1.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -251,9 +275,11 @@ func (e *StreamingStarted) payload() any { return &e.Payload }
 func (e *StreamingStarted) room() string { return "" }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e StreamingStarted) MarshalJSON() ([]byte, error) {
 	type plain StreamingStarted
+	e.fill(TypeStreamingStarted, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -265,9 +291,11 @@ func (e *StreamingUpdated) payload() any { return &e.Payload }
 func (e *StreamingUpdated) room() string { return "" }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e StreamingUpdated) MarshalJSON() ([]byte, error) {
 	type plain StreamingUpdated
+	e.fill(TypeStreamingUpdated, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -279,9 +307,11 @@ func (e *StreamingEnded) payload() any { return &e.Payload }
 func (e *StreamingEnded) room() string { return "" }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e StreamingEnded) MarshalJSON() ([]byte, error) {
 	type plain StreamingEnded
+	e.fill(TypeStreamingEnded, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -293,9 +323,11 @@ func (e *StreamingError) payload() any { return &e.Payload }
 func (e *StreamingError) room() string { return e.Payload.RoomName }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e StreamingError) MarshalJSON() ([]byte, error) {
 	type plain StreamingError
+	e.fill(TypeStreamingError, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -307,9 +339,11 @@ func (e *StreamingWarning) payload() any { return &e.Payload }
 func (e *StreamingWarning) room() string { return e.Payload.RoomName }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e StreamingWarning) MarshalJSON() ([]byte, error) {
 	type plain StreamingWarning
+	e.fill(TypeStreamingWarning, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -321,9 +355,11 @@ func (e *BatchProcessorJobFinished) payload() any { return &e.Payload }
 func (e *BatchProcessorJobFinished) room() string { return "" }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e BatchProcessorJobFinished) MarshalJSON() ([]byte, error) {
 	type plain BatchProcessorJobFinished
+	e.fill(TypeBatchProcessorJobFinished, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -335,9 +371,11 @@ func (e *BatchProcessorError) payload() any { return &e.Payload }
 func (e *BatchProcessorError) room() string { return "" }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e BatchProcessorError) MarshalJSON() ([]byte, error) {
 	type plain BatchProcessorError
+	e.fill(TypeBatchProcessorError, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -349,9 +387,11 @@ func (e *DialoutConnected) payload() any { return &e.Payload }
 func (e *DialoutConnected) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialoutConnected) MarshalJSON() ([]byte, error) {
 	type plain DialoutConnected
+	e.fill(TypeDialoutConnected, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -363,9 +403,11 @@ func (e *DialoutAnswered) payload() any { return &e.Payload }
 func (e *DialoutAnswered) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialoutAnswered) MarshalJSON() ([]byte, error) {
 	type plain DialoutAnswered
+	e.fill(TypeDialoutAnswered, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -377,9 +419,11 @@ func (e *DialoutStopped) payload() any { return &e.Payload }
 func (e *DialoutStopped) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialoutStopped) MarshalJSON() ([]byte, error) {
 	type plain DialoutStopped
+	e.fill(TypeDialoutStopped, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -391,9 +435,11 @@ func (e *DialoutWarning) payload() any { return &e.Payload }
 func (e *DialoutWarning) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialoutWarning) MarshalJSON() ([]byte, error) {
 	type plain DialoutWarning
+	e.fill(TypeDialoutWarning, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -405,9 +451,11 @@ func (e *DialoutError) payload() any { return &e.Payload }
 func (e *DialoutError) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialoutError) MarshalJSON() ([]byte, error) {
 	type plain DialoutError
+	e.fill(TypeDialoutError, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -419,9 +467,11 @@ func (e *DialinReady) payload() any { return &e.Payload }
 func (e *DialinReady) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialinReady) MarshalJSON() ([]byte, error) {
 	type plain DialinReady
+	e.fill(TypeDialinReady, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -433,9 +483,11 @@ func (e *DialinConnected) payload() any { return &e.Payload }
 func (e *DialinConnected) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialinConnected) MarshalJSON() ([]byte, error) {
 	type plain DialinConnected
+	e.fill(TypeDialinConnected, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -447,9 +499,11 @@ func (e *DialinStopped) payload() any { return &e.Payload }
 func (e *DialinStopped) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialinStopped) MarshalJSON() ([]byte, error) {
 	type plain DialinStopped
+	e.fill(TypeDialinStopped, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -461,9 +515,11 @@ func (e *DialinWarning) payload() any { return &e.Payload }
 func (e *DialinWarning) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialinWarning) MarshalJSON() ([]byte, error) {
 	type plain DialinWarning
+	e.fill(TypeDialinWarning, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -475,9 +531,11 @@ func (e *DialinError) payload() any { return &e.Payload }
 func (e *DialinError) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e DialinError) MarshalJSON() ([]byte, error) {
 	type plain DialinError
+	e.fill(TypeDialinError, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -489,9 +547,11 @@ func (e *CalltransferTriggered) payload() any { return &e.Payload }
 func (e *CalltransferTriggered) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e CalltransferTriggered) MarshalJSON() ([]byte, error) {
 	type plain CalltransferTriggered
+	e.fill(TypeCalltransferTriggered, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -503,9 +563,11 @@ func (e *CalltransferInitiated) payload() any { return &e.Payload }
 func (e *CalltransferInitiated) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e CalltransferInitiated) MarshalJSON() ([]byte, error) {
 	type plain CalltransferInitiated
+	e.fill(TypeCalltransferInitiated, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -517,9 +579,11 @@ func (e *CalltransferAnswered) payload() any { return &e.Payload }
 func (e *CalltransferAnswered) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e CalltransferAnswered) MarshalJSON() ([]byte, error) {
 	type plain CalltransferAnswered
+	e.fill(TypeCalltransferAnswered, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 
@@ -531,9 +595,11 @@ func (e *CalltransferCompleted) payload() any { return &e.Payload }
 func (e *CalltransferCompleted) room() string { return e.Payload.Room }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e CalltransferCompleted) MarshalJSON() ([]byte, error) {
 	type plain CalltransferCompleted
+	e.fill(TypeCalltransferCompleted, "1.0.0")
 	return marshalEvent(e.raw, plain(e))
 }
 

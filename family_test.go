@@ -291,7 +291,7 @@ func TestParseFamilies(t *testing.T) {
 					MtgSessionID:          "0f1e2d3c-4b5a-4697-8877-665544332211",
 					ToEndpoint:            "sip:tier2@pbx.example.com",
 					FromEndpoint:          "sip:support-line@example.sip.daily.co",
-					IsSIPRefer:            true,
+					IsSIPRefer:            boolPtr(true),
 					CompleteStatus:        events.TransferStatusCompleted,
 					ReferSIPResponseCode:  "202",
 					NotifySIPResponseCode: "200",

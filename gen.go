@@ -98,16 +98,18 @@ func (e *%[1]s) payload() any  { return &e.Payload }
 func (e *%[1]s) room() string { return %[2]s }
 
 // MarshalJSON returns the delivery e was parsed from, even if e was edited
-// since, or e's typed fields when e was built in code; see [Event].
+// since, or e's typed fields when e was built in code, with the version and
+// type filled in when they are empty; see [Event].
 func (e %[1]s) MarshalJSON() ([]byte, error) {
 	type plain %[1]s
+	e.fill(Type%[1]s, %[3]q)
 	return marshalEvent(e.raw, plain(e))
 }
 
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *%[1]s) LogValue() slog.Value { return e.logValue(e.room()) }
-`, n, room)
+`, n, room, e.schema)
 	}
 	out, err := format.Source(b.Bytes())
 	if err != nil {

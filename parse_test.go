@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dailywebhooks/events"
 	"github.com/google/go-cmp/cmp"
@@ -557,6 +558,13 @@ func TestMarshalBuiltEvent(t *testing.T) {
 	if ev.Raw() != nil {
 		t.Errorf("Raw() of a built event = %q, want nil", ev.Raw())
 	}
+	// The version and type come from the Go type when left empty.
+	bare := &events.ParticipantLeft{Envelope: events.Envelope{ID: "p1"}, Payload: events.ParticipantLeftPayload{Participant: events.Participant{Room: "r", Owner: false}}}
+	testJSONRoundTrip(t, bare, []byte(`{"version":"1.0.0","type":"participant.left","id":"p1","payload":{"room":"r","owner":false}}`))
+	// Times built in code in each of Daily's forms.
+	at := time.Unix(1708526033, 0)
+	times := events.Meeting{Room: "r", StartTS: events.NewTimeString(at), EndTS: events.NullTime()}
+	testJSONRoundTrip(t, times, []byte(`{"room":"r","start_ts":"1708526033","end_ts":null}`))
 }
 
 func TestIsVerificationRequest(t *testing.T) {

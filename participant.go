@@ -31,7 +31,7 @@ type Participant struct {
 	// UserName is the display name.
 	UserName string `json:"user_name,omitempty"`
 	// Owner reports whether the participant has owner rights in the room.
-	Owner bool `json:"owner,omitempty"`
+	Owner bool `json:"owner"`
 	// NetworkQualityState is the participant's network quality. Daily
 	// documents it but its own examples leave it out.
 	NetworkQualityState NetworkQuality `json:"networkQualityState,omitempty"`

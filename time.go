@@ -260,6 +260,18 @@ func NewTime(t time.Time) Time {
 	return Time{fromParts(false, uint64(sec), uint32(nsec))}
 }
 
+// NewTimeString returns t as a Time in the JSON string form some of
+// Daily's events use, such as "1708526033".
+func NewTimeString(t time.Time) Time {
+	n := NewTime(t).n
+	n.form = formString
+	return Time{n}
+}
+
+// NullTime returns the Time that marshals as JSON null, as Daily sends a
+// time that is not set.
+func NullTime() Time { return Time{number{form: formNull}} }
+
 // Time returns the instant t holds, in UTC. It returns the zero [time.Time]
 // when t is absent or null.
 func (t Time) Time() time.Time {

@@ -164,7 +164,7 @@ type TranscriptPayload struct {
 	Duration Duration `json:"duration,omitzero"`
 	// ParticipantMinutes is the participant-minutes accumulated; Daily
 	// sends whole or fractional numbers.
-	ParticipantMinutes float64 `json:"participant_minutes,omitempty"`
+	ParticipantMinutes float64 `json:"participant_minutes"`
 	// Status is the transcript's state; test it with Finished and Failed.
 	Status TranscriptStatus `json:"status,omitempty"`
 	// OutParams says where the transcript is written; zero when absent.

@@ -189,7 +189,7 @@ func mainFields(ev events.Event) string {
 		add("error", e.Payload.ErrorMsg)
 	case *events.CalltransferTriggered:
 		add("to", e.Payload.ToEndpoint)
-		add("sip refer", e.Payload.IsSIPRefer)
+		add("sip refer", e.Payload.SIPRefer())
 	case *events.CalltransferInitiated:
 		add("to", e.Payload.ToEndpoint)
 	case *events.CalltransferAnswered:

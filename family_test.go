@@ -82,6 +82,7 @@ func TestParseFamilies(t *testing.T) {
 					MaxParticipants: 2,
 					Duration:        decodeAs[events.Duration](t, "95.5"),
 					S3Key:           "acme/podcast/1692124183029",
+					TracksNull:      true,
 				},
 			},
 		},

@@ -629,3 +629,12 @@ func TestParseAcceptsExactlyValidJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestTracksNullRoundTrip(t *testing.T) {
+	built := events.RecordingReadyPayload{RoomName: "r", TracksNull: true}
+	testJSONRoundTrip(t, built, []byte(`{"room_name":"r","tracks":null}`))
+	absent := events.RecordingReadyPayload{RoomName: "r"}
+	testJSONRoundTrip(t, absent, []byte(`{"room_name":"r"}`))
+	listed := events.RecordingReadyPayload{Tracks: []events.Track{{Size: 3, Type: events.TrackTypeAudio}}}
+	testJSONRoundTrip(t, listed, []byte(`{"tracks":[{"size":3,"type":"audio"}]}`))
+}

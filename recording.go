@@ -1,5 +1,10 @@
 package events
 
+import (
+	"encoding/json"
+	"reflect"
+)
+
 // A RecordingAction labels what happened to a recording. The constants are
 // the values Daily documents or sends; any other string is kept as sent.
 type RecordingAction string
@@ -98,11 +103,53 @@ type RecordingReadyPayload struct {
 	S3Key string `json:"s3_key,omitempty"`
 	// Tracks lists the files of a raw-tracks recording. It is nil when
 	// absent or null, as Daily sends it for other recordings or when role
-	// permissions were removed.
+	// permissions were removed; TracksNull tells the two apart.
 	Tracks []Track `json:"tracks,omitzero"`
+	// TracksNull reports whether tracks was sent as null. An event built
+	// in code with TracksNull set and no Tracks marshals "tracks": null.
+	TracksNull bool `json:"-"`
 	// ShareToken is undocumented: it appears in Daily's example delivery
 	// with no stated meaning.
 	ShareToken string `json:"share_token,omitempty"`
+}
+
+// UnmarshalJSON decodes the payload, noting a null tracks in TracksNull.
+func (p *RecordingReadyPayload) UnmarshalJSON(b []byte) error {
+	type plain RecordingReadyPayload
+	var v struct {
+		plain
+		Tracks json.RawMessage `json:"tracks"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = RecordingReadyPayload(v.plain)
+	switch kind(v.Tracks) {
+	case 0:
+		if v.Tracks != nil {
+			return &json.UnmarshalTypeError{Value: jsonKind(v.Tracks), Type: reflect.TypeFor[[]Track](), Field: "tracks"}
+		}
+	case 'n':
+		p.TracksNull = true
+	default:
+		if err := json.Unmarshal(v.Tracks, &p.Tracks); err != nil {
+			return withField(err, "tracks")
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes the payload, with "tracks": null when TracksNull is
+// set and there are no Tracks.
+func (p RecordingReadyPayload) MarshalJSON() ([]byte, error) {
+	type plain RecordingReadyPayload
+	if p.TracksNull && p.Tracks == nil {
+		return json.Marshal(struct {
+			plain
+			Tracks *[]Track `json:"tracks"`
+		}{plain: plain(p)})
+	}
+	return json.Marshal(plain(p))
 }
 
 // A RecordingErrorPayload is the payload of recording.error.

@@ -116,27 +116,3 @@ type BatchJob struct {
 	// Error describes the failure; batch-processor.error only.
 	Error string `json:"error,omitempty"`
 }
-
-// BatchProcessorJobFinished is sent when a batch-processor job finishes.
-//
-// The webhook event name is "batch-processor.job-finished".
-//
-// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-job-finished
-type BatchProcessorJobFinished struct {
-	Envelope
-
-	// Payload is the event's payload.
-	Payload BatchJob `json:"payload"`
-}
-
-// BatchProcessorError is sent when a batch-processor job ends in error.
-//
-// The webhook event name is "batch-processor.error".
-//
-// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-error
-type BatchProcessorError struct {
-	Envelope
-
-	// Payload is the event's payload.
-	Payload BatchJob `json:"payload"`
-}

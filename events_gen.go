@@ -79,6 +79,19 @@ var catalogue = [...]typeInfo{
 	{TypeCalltransferCompleted, "1.0.0", func() Event { return new(CalltransferCompleted) }},
 }
 
+// MeetingStarted is sent when a call begins: the first participant has
+// entered a room.
+//
+// The webhook event name is "meeting.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-started
+type MeetingStarted struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload Meeting `json:"payload"`
+}
+
 func (e *MeetingStarted) payload() any { return &e.Payload }
 func (e *MeetingStarted) room() string { return e.Payload.Room }
 
@@ -94,6 +107,19 @@ func (e MeetingStarted) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *MeetingStarted) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// MeetingEnded is sent after the last participant has left a call. Daily may
+// hold it back for about 20 seconds in case someone reconnects.
+//
+// The webhook event name is "meeting.ended".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-ended
+type MeetingEnded struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload Meeting `json:"payload"`
+}
 
 func (e *MeetingEnded) payload() any { return &e.Payload }
 func (e *MeetingEnded) room() string { return e.Payload.Room }
@@ -111,6 +137,18 @@ func (e MeetingEnded) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *MeetingEnded) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// ParticipantJoined is sent when someone enters a call.
+//
+// The webhook event name is "participant.joined".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/participant-joined
+type ParticipantJoined struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload Participant `json:"payload"`
+}
+
 func (e *ParticipantJoined) payload() any { return &e.Payload }
 func (e *ParticipantJoined) room() string { return e.Payload.Room }
 
@@ -126,6 +164,18 @@ func (e ParticipantJoined) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *ParticipantJoined) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// ParticipantLeft is sent when someone who was in a call leaves it.
+//
+// The webhook event name is "participant.left".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/participant-left
+type ParticipantLeft struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload ParticipantLeftPayload `json:"payload"`
+}
 
 func (e *ParticipantLeft) payload() any { return &e.Payload }
 func (e *ParticipantLeft) room() string { return e.Payload.Room }
@@ -143,6 +193,20 @@ func (e ParticipantLeft) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *ParticipantLeft) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// WaitingParticipantJoined is sent when someone starts knocking to be let
+// into a room. If they are let in, a [ParticipantJoined] follows; if they
+// give up, a [WaitingParticipantLeft].
+//
+// The webhook event name is "waiting-participant.joined".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/waiting-participant-joined
+type WaitingParticipantJoined struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload Participant `json:"payload"`
+}
+
 func (e *WaitingParticipantJoined) payload() any { return &e.Payload }
 func (e *WaitingParticipantJoined) room() string { return e.Payload.Room }
 
@@ -158,6 +222,19 @@ func (e WaitingParticipantJoined) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *WaitingParticipantJoined) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// WaitingParticipantLeft is sent when someone who was knocking leaves before
+// being let in. Someone let in who later leaves produces [ParticipantLeft].
+//
+// The webhook event name is "waiting-participant.left".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/waiting-participant-left
+type WaitingParticipantLeft struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload ParticipantLeftPayload `json:"payload"`
+}
 
 func (e *WaitingParticipantLeft) payload() any { return &e.Payload }
 func (e *WaitingParticipantLeft) room() string { return e.Payload.Room }
@@ -175,6 +252,19 @@ func (e WaitingParticipantLeft) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *WaitingParticipantLeft) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// RecordingStarted is sent when Daily begins a recording, whether started
+// from daily-js, the REST API or Daily Prebuilt.
+//
+// The webhook event name is "recording.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-started
+type RecordingStarted struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload RecordingStartedPayload `json:"payload"`
+}
+
 func (e *RecordingStarted) payload() any { return &e.Payload }
 func (e *RecordingStarted) room() string { return "" }
 
@@ -190,6 +280,19 @@ func (e RecordingStarted) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *RecordingStarted) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// RecordingReadyToDownload is sent once a recording has finished with a
+// non-zero duration and its file is in S3.
+//
+// The webhook event name is "recording.ready-to-download".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-ready-to-download
+type RecordingReadyToDownload struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload RecordingReadyPayload `json:"payload"`
+}
 
 func (e *RecordingReadyToDownload) payload() any { return &e.Payload }
 func (e *RecordingReadyToDownload) room() string { return e.Payload.RoomName }
@@ -207,6 +310,20 @@ func (e RecordingReadyToDownload) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *RecordingReadyToDownload) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// RecordingError is sent when a recording fails, before it starts or while
+// it runs. A [RecordingStarted] or [RecordingReadyToDownload] may still
+// follow.
+//
+// The webhook event name is "recording.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/recording-error
+type RecordingError struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload RecordingErrorPayload `json:"payload"`
+}
+
 func (e *RecordingError) payload() any { return &e.Payload }
 func (e *RecordingError) room() string { return e.Payload.RoomName }
 
@@ -222,6 +339,19 @@ func (e RecordingError) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *RecordingError) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// TranscriptStarted is sent when Daily begins transcribing, started from
+// daily-js, the REST API or another client. Its schema version is 1.1.0.
+//
+// The webhook event name is "transcript.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-started
+type TranscriptStarted struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload TranscriptPayload `json:"payload"`
+}
 
 func (e *TranscriptStarted) payload() any { return &e.Payload }
 func (e *TranscriptStarted) room() string { return e.Payload.RoomName }
@@ -239,6 +369,19 @@ func (e TranscriptStarted) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *TranscriptStarted) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// TranscriptReadyToDownload is sent once a transcript has finished with a
+// non-zero duration and its file is in S3. Its schema version is 1.1.0.
+//
+// The webhook event name is "transcript.ready-to-download".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-ready-to-download
+type TranscriptReadyToDownload struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload TranscriptPayload `json:"payload"`
+}
+
 func (e *TranscriptReadyToDownload) payload() any { return &e.Payload }
 func (e *TranscriptReadyToDownload) room() string { return e.Payload.RoomName }
 
@@ -254,6 +397,19 @@ func (e TranscriptReadyToDownload) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *TranscriptReadyToDownload) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// TranscriptError is sent when transcription fails, before it starts or
+// while it runs. Its schema version is 1.1.0.
+//
+// The webhook event name is "transcript.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-error
+type TranscriptError struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload TranscriptPayload `json:"payload"`
+}
 
 func (e *TranscriptError) payload() any { return &e.Payload }
 func (e *TranscriptError) room() string { return e.Payload.RoomName }
@@ -271,6 +427,19 @@ func (e TranscriptError) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *TranscriptError) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// StreamingStarted is sent when a live stream begins, started from daily-js
+// or the REST API.
+//
+// The webhook event name is "streaming.started".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-started
+type StreamingStarted struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload StreamingPayload `json:"payload"`
+}
+
 func (e *StreamingStarted) payload() any { return &e.Payload }
 func (e *StreamingStarted) room() string { return "" }
 
@@ -286,6 +455,19 @@ func (e StreamingStarted) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *StreamingStarted) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// StreamingUpdated is sent when a change to a running live stream has been
+// processed. It confirms the processing, not that the change took effect.
+//
+// The webhook event name is "streaming.updated".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-updated
+type StreamingUpdated struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload StreamingPayload `json:"payload"`
+}
 
 func (e *StreamingUpdated) payload() any { return &e.Payload }
 func (e *StreamingUpdated) room() string { return "" }
@@ -303,6 +485,18 @@ func (e StreamingUpdated) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *StreamingUpdated) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// StreamingEnded is sent when a live stream stops.
+//
+// The webhook event name is "streaming.ended".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-ended
+type StreamingEnded struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload StreamingPayload `json:"payload"`
+}
+
 func (e *StreamingEnded) payload() any { return &e.Payload }
 func (e *StreamingEnded) room() string { return "" }
 
@@ -318,6 +512,19 @@ func (e StreamingEnded) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *StreamingEnded) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// StreamingError is sent when a live stream fails to start or fails while
+// running. Other streaming events may still follow.
+//
+// The webhook event name is "streaming.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-error
+type StreamingError struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload StreamingErrorPayload `json:"payload"`
+}
 
 func (e *StreamingError) payload() any { return &e.Payload }
 func (e *StreamingError) room() string { return e.Payload.RoomName }
@@ -335,6 +542,20 @@ func (e StreamingError) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *StreamingError) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// StreamingWarning is sent when something goes wrong with a live stream that
+// keeps running: the media server rejected an endpoint update, one RTMP
+// destination was dropped, or a layout option could not be applied.
+//
+// The webhook event name is "streaming.warning".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/streaming-warning
+type StreamingWarning struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload StreamingWarningPayload `json:"payload"`
+}
+
 func (e *StreamingWarning) payload() any { return &e.Payload }
 func (e *StreamingWarning) room() string { return e.Payload.RoomName }
 
@@ -350,6 +571,18 @@ func (e StreamingWarning) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *StreamingWarning) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// BatchProcessorJobFinished is sent when a batch-processor job finishes.
+//
+// The webhook event name is "batch-processor.job-finished".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-job-finished
+type BatchProcessorJobFinished struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload BatchJob `json:"payload"`
+}
 
 func (e *BatchProcessorJobFinished) payload() any { return &e.Payload }
 func (e *BatchProcessorJobFinished) room() string { return "" }
@@ -367,6 +600,18 @@ func (e BatchProcessorJobFinished) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *BatchProcessorJobFinished) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// BatchProcessorError is sent when a batch-processor job ends in error.
+//
+// The webhook event name is "batch-processor.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/batch-processor-error
+type BatchProcessorError struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload BatchJob `json:"payload"`
+}
+
 func (e *BatchProcessorError) payload() any { return &e.Payload }
 func (e *BatchProcessorError) room() string { return "" }
 
@@ -382,6 +627,19 @@ func (e BatchProcessorError) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *BatchProcessorError) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// DialoutConnected is sent when an outbound call started with daily-js or
+// the REST API has reached the far end, which is now ringing.
+//
+// The webhook event name is "dialout.connected".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-connected
+type DialoutConnected struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialoutPayload `json:"payload"`
+}
 
 func (e *DialoutConnected) payload() any { return &e.Payload }
 func (e *DialoutConnected) room() string { return e.Payload.Room }
@@ -399,6 +657,18 @@ func (e DialoutConnected) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *DialoutConnected) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// DialoutAnswered is sent when the far end of an outbound call picks up.
+//
+// The webhook event name is "dialout.answered".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-answered
+type DialoutAnswered struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialoutPayload `json:"payload"`
+}
+
 func (e *DialoutAnswered) payload() any { return &e.Payload }
 func (e *DialoutAnswered) room() string { return e.Payload.Room }
 
@@ -414,6 +684,19 @@ func (e DialoutAnswered) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *DialoutAnswered) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// DialoutStopped is sent when an outbound call ends, usually because whoever
+// started it stopped it.
+//
+// The webhook event name is "dialout.stopped".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-stopped
+type DialoutStopped struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialoutPayload `json:"payload"`
+}
 
 func (e *DialoutStopped) payload() any { return &e.Payload }
 func (e *DialoutStopped) room() string { return e.Payload.Room }
@@ -431,6 +714,18 @@ func (e DialoutStopped) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *DialoutStopped) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// DialoutWarning is sent on a problem that does not end an outbound call.
+//
+// The webhook event name is "dialout.warning".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-warning
+type DialoutWarning struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialoutPayload `json:"payload"`
+}
+
 func (e *DialoutWarning) payload() any { return &e.Payload }
 func (e *DialoutWarning) room() string { return e.Payload.Room }
 
@@ -446,6 +741,18 @@ func (e DialoutWarning) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *DialoutWarning) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// DialoutError is sent when an outbound call fails while connecting.
+//
+// The webhook event name is "dialout.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialout-error
+type DialoutError struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialoutPayload `json:"payload"`
+}
 
 func (e *DialoutError) payload() any { return &e.Payload }
 func (e *DialoutError) room() string { return e.Payload.Room }
@@ -463,6 +770,19 @@ func (e DialoutError) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *DialoutError) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// DialinReady is sent when a SIP endpoint configured on a room can take an
+// inbound call; once for each endpoint.
+//
+// The webhook event name is "dialin.ready".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-ready
+type DialinReady struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialinPayload `json:"payload"`
+}
+
 func (e *DialinReady) payload() any { return &e.Payload }
 func (e *DialinReady) room() string { return e.Payload.Room }
 
@@ -478,6 +798,19 @@ func (e DialinReady) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *DialinReady) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// DialinConnected is sent when an inbound SIP or phone caller has been
+// connected to the room.
+//
+// The webhook event name is "dialin.connected".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-connected
+type DialinConnected struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialinPayload `json:"payload"`
+}
 
 func (e *DialinConnected) payload() any { return &e.Payload }
 func (e *DialinConnected) room() string { return e.Payload.Room }
@@ -495,6 +828,18 @@ func (e DialinConnected) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *DialinConnected) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// DialinStopped is sent when an inbound SIP or phone call ends.
+//
+// The webhook event name is "dialin.stopped".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-stopped
+type DialinStopped struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialinPayload `json:"payload"`
+}
+
 func (e *DialinStopped) payload() any { return &e.Payload }
 func (e *DialinStopped) room() string { return e.Payload.Room }
 
@@ -510,6 +855,18 @@ func (e DialinStopped) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *DialinStopped) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// DialinWarning is sent on a problem that does not end an inbound call.
+//
+// The webhook event name is "dialin.warning".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-warning
+type DialinWarning struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialinPayload `json:"payload"`
+}
 
 func (e *DialinWarning) payload() any { return &e.Payload }
 func (e *DialinWarning) room() string { return e.Payload.Room }
@@ -527,6 +884,18 @@ func (e DialinWarning) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *DialinWarning) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// DialinError is sent when an inbound call fails.
+//
+// The webhook event name is "dialin.error".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/dialin-error
+type DialinError struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload DialinPayload `json:"payload"`
+}
+
 func (e *DialinError) payload() any { return &e.Payload }
 func (e *DialinError) room() string { return e.Payload.Room }
 
@@ -542,6 +911,19 @@ func (e DialinError) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *DialinError) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// CalltransferTriggered is sent when Daily has accepted a request to
+// transfer a SIP call.
+//
+// The webhook event name is "calltransfer.triggered".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-triggered
+type CalltransferTriggered struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload CalltransferPayload `json:"payload"`
+}
 
 func (e *CalltransferTriggered) payload() any { return &e.Payload }
 func (e *CalltransferTriggered) room() string { return e.Payload.Room }
@@ -559,6 +941,20 @@ func (e CalltransferTriggered) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *CalltransferTriggered) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// CalltransferInitiated is sent when Daily has sent the transfer's SIP
+// request, taken the SIP user out of the room and connected the call to the
+// target.
+//
+// The webhook event name is "calltransfer.initiated".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-initiated
+type CalltransferInitiated struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload CalltransferPayload `json:"payload"`
+}
+
 func (e *CalltransferInitiated) payload() any { return &e.Payload }
 func (e *CalltransferInitiated) room() string { return e.Payload.Room }
 
@@ -575,6 +971,19 @@ func (e CalltransferInitiated) MarshalJSON() ([]byte, error) {
 // its personal fields.
 func (e *CalltransferInitiated) LogValue() slog.Value { return e.logValue(e.room()) }
 
+// CalltransferAnswered is sent when the transfer target picks up. Daily does
+// not send it for SIP REFER transfers.
+//
+// The webhook event name is "calltransfer.answered".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-answered
+type CalltransferAnswered struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload CalltransferPayload `json:"payload"`
+}
+
 func (e *CalltransferAnswered) payload() any { return &e.Payload }
 func (e *CalltransferAnswered) room() string { return e.Payload.Room }
 
@@ -590,6 +999,19 @@ func (e CalltransferAnswered) MarshalJSON() ([]byte, error) {
 // LogValue returns e's type, ID, room and time for log/slog, and none of
 // its personal fields.
 func (e *CalltransferAnswered) LogValue() slog.Value { return e.logValue(e.room()) }
+
+// CalltransferCompleted is sent when the transfer target ended the
+// transferred call.
+//
+// The webhook event name is "calltransfer.completed".
+//
+// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/calltransfer-completed
+type CalltransferCompleted struct {
+	Envelope
+
+	// Payload holds the event's fields, the delivery's "payload" member.
+	Payload CalltransferPayload `json:"payload"`
+}
 
 func (e *CalltransferCompleted) payload() any { return &e.Payload }
 func (e *CalltransferCompleted) room() string { return e.Payload.Room }

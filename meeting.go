@@ -11,29 +11,3 @@ type Meeting struct {
 	// Room is the name of the room.
 	Room string `json:"room,omitempty"`
 }
-
-// MeetingStarted is sent when a call begins: the first participant has
-// entered a room.
-//
-// The webhook event name is "meeting.started".
-//
-// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-started
-type MeetingStarted struct {
-	Envelope
-
-	// Payload is the event's payload.
-	Payload Meeting `json:"payload"`
-}
-
-// MeetingEnded is sent after the last participant has left a call. Daily may
-// hold it back for about 20 seconds in case someone reconnects.
-//
-// The webhook event name is "meeting.ended".
-//
-// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/meeting-ended
-type MeetingEnded struct {
-	Envelope
-
-	// Payload is the event's payload.
-	Payload Meeting `json:"payload"`
-}

@@ -175,42 +175,6 @@ type TranscriptPayload struct {
 	Error string `json:"error,omitempty"`
 }
 
-// TranscriptStarted is sent when Daily begins transcribing, started from
-// daily-js, the REST API or another client. Its schema version is 1.1.0.
-//
-// The webhook event name is "transcript.started".
-//
-// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-started
-type TranscriptStarted struct {
-	Envelope
-	// Payload is the event's payload.
-	Payload TranscriptPayload `json:"payload"`
-}
-
-// TranscriptReadyToDownload is sent once a transcript has finished with a
-// non-zero duration and its file is in S3. Its schema version is 1.1.0.
-//
-// The webhook event name is "transcript.ready-to-download".
-//
-// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-ready-to-download
-type TranscriptReadyToDownload struct {
-	Envelope
-	// Payload is the event's payload.
-	Payload TranscriptPayload `json:"payload"`
-}
-
-// TranscriptError is sent when transcription fails, before it starts or
-// while it runs. Its schema version is 1.1.0.
-//
-// The webhook event name is "transcript.error".
-//
-// Daily API docs: https://docs.daily.co/reference/rest-api/webhooks/events/transcript-error
-type TranscriptError struct {
-	Envelope
-	// Payload is the event's payload.
-	Payload TranscriptPayload `json:"payload"`
-}
-
 var (
 	_ json.Marshaler   = TranscriptS3{}
 	_ json.Unmarshaler = (*TranscriptS3)(nil)

@@ -57,6 +57,9 @@
 // panics in the user's code, and remembers an event as handled only once
 // that code succeeded, so that no retry of an authentic event is lost. A
 // [DedupStore] such as [MemoryDedup] adds the same guarantee by event ID.
+// For work that is slow, or several replicas, the module
+// github.com/dailywebhooks/events/inbox stores each delivery durably before
+// answering and hands it over from a queue.
 //
 // # Version policy
 //

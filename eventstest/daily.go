@@ -79,18 +79,20 @@ type DailyConfig struct {
 // A Webhook is the webhook object of a fake Daily, with Daily's JSON
 // names. It formats with its secrets redacted.
 type Webhook struct {
-	UUID             string     `json:"uuid"`
-	URL              string     `json:"url"`
-	HMAC             string     `json:"hmac"`
-	BasicAuth        string     `json:"basicAuth,omitempty"`
-	RetryType        string     `json:"retryType"`
-	EventTypes       []string   `json:"eventTypes"`
-	State            string     `json:"state"`
-	FailedCount      int        `json:"failedCount"`
+	UUID      string `json:"uuid"`                // UUID identifies the webhook.
+	URL       string `json:"url"`                 // URL is where deliveries go.
+	HMAC      string `json:"hmac"`                // HMAC is the signing secret, base64.
+	BasicAuth string `json:"basicAuth,omitempty"` // BasicAuth is sent in "Authorization: Basic", when set.
+	RetryType string `json:"retryType"`           // RetryType is RetryCircuitBreaker or RetryExponential.
+	// EventTypes are the types delivered; empty means all.
+	EventTypes  []string `json:"eventTypes"`
+	State       string   `json:"state"`       // State is StateActive or StateFailed.
+	FailedCount int      `json:"failedCount"` // FailedCount counts failed tries.
+	// LastMomentPushed is when the last delivery succeeded; nil before.
 	LastMomentPushed *time.Time `json:"lastMomentPushed"`
-	DomainID         string     `json:"domainId"`
-	CreatedAt        time.Time  `json:"createdAt"`
-	UpdatedAt        time.Time  `json:"updatedAt"`
+	DomainID         string     `json:"domainId"`  // DomainID is DailyConfig.DomainID.
+	CreatedAt        time.Time  `json:"createdAt"` // CreatedAt is when the webhook was created.
+	UpdatedAt        time.Time  `json:"updatedAt"` // UpdatedAt is when it last changed.
 }
 
 // Format writes w with its hmac and basic-auth value redacted.
@@ -106,8 +108,9 @@ func (w Webhook) LogValue() slog.Value {
 
 // An Attempt is one try at a delivery, as the fake Daily recorded it.
 type Attempt struct {
-	// ID and Type are the delivery's event ID and type.
-	ID   string
+	// ID is the delivery's event ID.
+	ID string
+	// Type is the delivery's event type.
 	Type events.Type
 	// Try counts the tries of this delivery, from 1.
 	Try int

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -161,6 +162,7 @@ type Inbox[TTx any] struct {
 	inserts  chan *insert // deliveries waiting to be stored
 	stopping chan struct{}
 	stopOnce sync.Once
+	started  atomic.Bool
 }
 
 // New returns an Inbox that stores deliveries through driver. It runs
@@ -278,7 +280,11 @@ func (in *Inbox[TTx]) Start(ctx context.Context) error {
 	if in.cfg.Workers < 0 {
 		return nil
 	}
-	return in.client.Start(ctx)
+	if err := in.client.Start(ctx); err != nil {
+		return err
+	}
+	in.started.Store(true)
+	return nil
 }
 
 // Stop stops the workers gracefully: they take no new work, and running
@@ -288,7 +294,7 @@ func (in *Inbox[TTx]) Start(ctx context.Context) error {
 func (in *Inbox[TTx]) Stop(ctx context.Context) error {
 	in.stopOnce.Do(func() { close(in.stopping) })
 	var err error
-	if in.cfg.Workers >= 0 {
+	if in.started.Load() {
 		err = in.client.Stop(ctx)
 		if ctx.Err() != nil {
 			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

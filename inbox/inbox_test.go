@@ -390,3 +390,35 @@ func TestExponentialRetry(t *testing.T) {
 		}
 	}
 }
+
+// TestInboxStoresBeforeWorkersRun receives with an inbox whose workers
+// never started, stops it, and opens the file again with workers: the
+// stored delivery is handled then.
+func TestInboxStoresBeforeWorkersRun(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "inbox.db")
+	tl := newTally()
+	cfg := inbox.Config{Verifier: newVerifier(t), Handle: tl.handle(nil), Logger: quietLogger()}
+	receiver, err := inbox.OpenSQLite(ctx, path, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := post(t, receiver, delivery("stored-1")); got != 200 {
+		t.Fatalf("POST = %d", got)
+	}
+	if err := receiver.Stop(ctx); err != nil {
+		t.Fatalf("Stop of an inbox that never started: %v", err)
+	}
+	if len(tl.attempts) != 0 {
+		t.Fatal("handled without workers")
+	}
+	worker, err := inbox.OpenSQLite(ctx, path, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := worker.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer worker.Stop(ctx)
+	tl.waitHandled(t, []string{"stored-1"}, 10*time.Second)
+}

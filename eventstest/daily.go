@@ -1,6 +1,7 @@
 package eventstest
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,10 +157,10 @@ func NewDaily(cfg DailyConfig) *Daily {
 	if cfg.DomainID == "" {
 		cfg.DomainID = "domain-1"
 	}
-	cfg.VerifyTimeout = cmpOr(cfg.VerifyTimeout, 5*time.Second)
-	cfg.AnswerTimeout = cmpOr(cfg.AnswerTimeout, 5*time.Second)
-	cfg.Backoff = cmpOr(cfg.Backoff, time.Minute)
-	cfg.MaxBackoff = cmpOr(cfg.MaxBackoff, 15*time.Minute)
+	cfg.VerifyTimeout = cmp.Or(cfg.VerifyTimeout, 5*time.Second)
+	cfg.AnswerTimeout = cmp.Or(cfg.AnswerTimeout, 5*time.Second)
+	cfg.Backoff = cmp.Or(cfg.Backoff, time.Minute)
+	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, 15*time.Minute)
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
@@ -178,13 +180,6 @@ func NewDaily(cfg DailyConfig) *Daily {
 	d.srv = httptest.NewServer(d.authorize(mux))
 	d.URL = d.srv.URL + "/v1"
 	return d
-}
-
-func cmpOr(v, def time.Duration) time.Duration {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // sleep waits d, or less when ctx ends.
@@ -514,7 +509,7 @@ func (d *Daily) Send(ctx context.Context, body []byte) error {
 	if h.State == StateFailed {
 		return ErrWebhookFailed
 	}
-	if len(h.EventTypes) > 0 && !contains(h.EventTypes, string(env.Type)) {
+	if len(h.EventTypes) > 0 && !slices.Contains(h.EventTypes, string(env.Type)) {
 		return fmt.Errorf("%w: %s", ErrNotSubscribed, env.Type)
 	}
 	tries := 1
@@ -575,13 +570,4 @@ func (d *Daily) record(a Attempt, uuid string) {
 	if h.RetryType != RetryExponential && h.FailedCount >= 3 {
 		h.State = StateFailed
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,9 +1,11 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -179,14 +181,14 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Confi
 	if cfg.Verifier == nil || cfg.Handle == nil {
 		return nil, fmt.Errorf("%w: Verifier and Handle are required", ErrConfig)
 	}
-	cfg.MaxAttempts = defaultTo(cfg.MaxAttempts, DefaultMaxAttempts)
-	cfg.Workers = defaultTo(cfg.Workers, DefaultWorkers)
-	cfg.Queue = defaultTo(cfg.Queue, DefaultQueue)
-	cfg.JobTimeout = defaultTo(cfg.JobTimeout, DefaultJobTimeout)
-	cfg.RescueAfter = defaultTo(cfg.RescueAfter, cfg.JobTimeout+time.Minute)
-	cfg.PollInterval = defaultTo(cfg.PollInterval, DefaultPollInterval)
-	cfg.CompletedRetention = defaultTo(cfg.CompletedRetention, DefaultCompletedRetention)
-	cfg.DiscardedRetention = defaultTo(cfg.DiscardedRetention, -1)
+	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts)
+	cfg.Workers = cmp.Or(cfg.Workers, DefaultWorkers)
+	cfg.Queue = cmp.Or(cfg.Queue, DefaultQueue)
+	cfg.JobTimeout = cmp.Or(cfg.JobTimeout, DefaultJobTimeout)
+	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, cfg.JobTimeout+time.Minute)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
+	cfg.CompletedRetention = cmp.Or(cfg.CompletedRetention, DefaultCompletedRetention)
+	cfg.DiscardedRetention = cmp.Or(cfg.DiscardedRetention, -1)
 	if cfg.RescueAfter <= cfg.JobTimeout {
 		return nil, fmt.Errorf("%w: RescueAfter %v must be longer than JobTimeout %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout)
 	}
@@ -507,7 +509,7 @@ func (in *Inbox[TTx]) deadLetters(ctx context.Context, limit int, id string) ([]
 
 func deadLetter(job *rivertype.JobRow) (DeadLetter, error) {
 	var d Delivery
-	if err := unmarshalArgs(job.EncodedArgs, &d); err != nil {
+	if err := json.Unmarshal(job.EncodedArgs, &d); err != nil {
 		return DeadLetter{}, fmt.Errorf("inbox: job %d: %w", job.ID, err)
 	}
 	dl := DeadLetter{JobID: job.ID, Delivery: d, Attempts: job.Attempt, Errors: job.Errors}

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"time"
 
@@ -21,7 +22,7 @@ type ExponentialRetry struct {
 
 // NextRetry returns when job, whose attempt failed, is tried again.
 func (p ExponentialRetry) NextRetry(job *rivertype.JobRow) time.Time {
-	base, limit := defaultTo(p.Base, time.Second), defaultTo(p.Max, time.Hour)
+	base, limit := cmp.Or(p.Base, time.Second), cmp.Or(p.Max, time.Hour)
 	wait := base
 	for i := 1; i < job.Attempt && wait < limit; i++ {
 		wait *= 2

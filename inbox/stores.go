@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net/url"
 
@@ -95,9 +94,4 @@ func OpenPostgres(ctx context.Context, connString string, cfg Config) (*Inbox[pg
 		})
 	}
 	return in, nil
-}
-
-// unmarshalArgs decodes a job's encoded args.
-func unmarshalArgs(b []byte, d *Delivery) error {
-	return json.Unmarshal(b, d)
 }

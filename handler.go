@@ -259,18 +259,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, res, err := h.Verifier.VerifyRequest(r)
-	switch {
-	case err == ErrVerificationRequest, errors.Is(err, ErrVerificationRequest) && !h.StrictVerificationRequest:
-		w.WriteHeader(http.StatusOK)
+	switch status := RequestStatus(err, h.StrictVerificationRequest); status {
+	case 0:
+	case http.StatusOK:
+		w.WriteHeader(status)
 		return
-	case errors.Is(err, ErrBodyTooLarge):
-		h.refuse(w, r, http.StatusRequestEntityTooLarge, err)
-		return
-	case errors.Is(err, ErrBodyRead), errors.Is(err, ErrEmptyBody):
-		h.refuse(w, r, http.StatusBadRequest, err)
-		return
-	case err != nil:
-		h.refuse(w, r, http.StatusUnauthorized, err)
+	default:
+		h.refuse(w, r, status, err)
 		return
 	}
 	ev, err := h.Parser.Parse(body)

@@ -307,6 +307,31 @@ func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) 
 	return body, res, nil
 }
 
+// RequestStatus returns the status a [Handler] answers a request with when
+// [Verifier.VerifyRequest] returned err for it, so that every receiver
+// built on VerifyRequest answers alike:
+//
+//	0    err is nil: the delivery is authentic, the caller answers it
+//	200  Daily's verification request, when it verified or when
+//	     strictVerificationRequest is false
+//	413  ErrBodyTooLarge
+//	400  ErrBodyRead or ErrEmptyBody
+//	401  anything else: a missing or wrong signature or Authorization,
+//	     or a stale timestamp
+func RequestStatus(err error, strictVerificationRequest bool) int {
+	switch {
+	case err == nil:
+		return 0
+	case err == ErrVerificationRequest, errors.Is(err, ErrVerificationRequest) && !strictVerificationRequest:
+		return http.StatusOK
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrBodyRead), errors.Is(err, ErrEmptyBody):
+		return http.StatusBadRequest
+	}
+	return http.StatusUnauthorized
+}
+
 // Sign returns the X-Webhook-Signature value Daily sends for body at the
 // given X-Webhook-Timestamp value, with secret in the base64 form Daily
 // shows. It returns an error wrapping [ErrInvalidSecret] for a secret that

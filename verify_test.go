@@ -286,3 +286,27 @@ func TestSecretsNeverFormat(t *testing.T) {
 		t.Errorf("fmt.Sprint(verifier) = %q, want the number of keys and that basic auth is set", got)
 	}
 }
+
+func TestRequestStatus(t *testing.T) {
+	unverifiedPing := errors.Join(events.ErrVerificationRequest, events.ErrMissingSignature)
+	tests := []struct {
+		err    error
+		strict bool
+		want   int
+	}{
+		{nil, false, 0},
+		{events.ErrVerificationRequest, true, 200},
+		{unverifiedPing, false, 200},
+		{unverifiedPing, true, 401},
+		{events.ErrBodyTooLarge, false, 413},
+		{fmt.Errorf("%w: %w", events.ErrBodyRead, io.ErrUnexpectedEOF), false, 400},
+		{events.ErrEmptyBody, false, 400},
+		{events.ErrStaleTimestamp, false, 401},
+		{events.ErrUnauthorized, false, 401},
+	}
+	for _, tt := range tests {
+		if got := events.RequestStatus(tt.err, tt.strict); got != tt.want {
+			t.Errorf("RequestStatus(%v, %t) = %d, want %d", tt.err, tt.strict, got, tt.want)
+		}
+	}
+}

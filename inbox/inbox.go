@@ -319,18 +319,13 @@ func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	received := time.Now()
 	body, _, err := in.cfg.Verifier.VerifyRequest(r)
-	switch {
-	case err == events.ErrVerificationRequest, errors.Is(err, events.ErrVerificationRequest) && !in.cfg.StrictVerificationRequest:
-		w.WriteHeader(http.StatusOK)
+	switch status := events.RequestStatus(err, in.cfg.StrictVerificationRequest); status {
+	case 0:
+	case http.StatusOK:
+		w.WriteHeader(status) // the verification request: nothing to store
 		return
-	case errors.Is(err, events.ErrBodyTooLarge):
-		in.refuse(w, r, http.StatusRequestEntityTooLarge, err)
-		return
-	case errors.Is(err, events.ErrBodyRead), errors.Is(err, events.ErrEmptyBody):
-		in.refuse(w, r, http.StatusBadRequest, err)
-		return
-	case err != nil:
-		in.refuse(w, r, http.StatusUnauthorized, err)
+	default:
+		in.refuse(w, r, status, err)
 		return
 	}
 	d := Delivery{ReceivedAt: received.UTC(), Body: body}

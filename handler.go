@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 )
@@ -71,6 +72,10 @@ const (
 	// remembers by default to refuse replays.
 	DefaultReplayCapacity = 100_000
 )
+
+// initialBodyBuffer is the most a Handler allocates for a body before its
+// bytes arrive: more than any delivery of Daily's measures.
+const initialBodyBuffer = 64 << 10
 
 // maxPingBytes bounds the bodies tested for the verification request: it
 // is 15 bytes, {"test":"test"}, and this leaves room for white space. A
@@ -449,12 +454,15 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, ErrBodyTooLarge
 	}
+	// A declared length up to the size of any real delivery gets its
+	// buffer at once, with one byte more so that reading the end does not
+	// grow it. A larger one gets the rest once the first bytes arrived: a
+	// request that only declares a large body, signed or not, holds
+	// little memory.
 	size := r.ContentLength
-	if size < 0 {
-		size = min(limit, 512)
+	if size < 0 || size > initialBodyBuffer {
+		size = min(limit, initialBodyBuffer)
 	}
-	// One byte more than the body, so that reading its end does not grow
-	// the buffer; then as io.ReadAll does.
 	buf := make([]byte, 0, size+1)
 	lr := io.LimitedReader{R: r.Body, N: limit + 1}
 	for {
@@ -467,7 +475,13 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
 		}
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			// Bytes are arriving: room for the rest of what was
+			// declared, or twice as much, never past the limit.
+			more := len(buf)
+			if rest := r.ContentLength + 1 - int64(len(buf)); rest > 0 {
+				more = int(rest)
+			}
+			buf = slices.Grow(buf, int(min(int64(more), limit+1-int64(len(buf)))))
 		}
 	}
 	if int64(len(buf)) > limit {

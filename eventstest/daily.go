@@ -524,6 +524,7 @@ func (d *Daily) Send(ctx context.Context, body []byte) error {
 		status, latency, err := d.post(actx, h, body)
 		cancel()
 		failed := err != nil || status != http.StatusOK || latency > d.cfg.AnswerTimeout
+		// A try cut short by the caller's ctx is not Daily's to count.
 		if !failed || ctx.Err() == nil {
 			d.record(Attempt{ID: env.ID, Type: env.Type, Try: try, Status: status, Err: err, Latency: latency, Failed: failed, At: at}, h.UUID)
 		}

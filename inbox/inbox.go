@@ -253,14 +253,6 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *
 	return nil
 }
 
-func defaultTo[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
 // DefaultKey is the default Config.Key: "id:" and the event ID, or
 // "sha256:" and the hex SHA-256 of the body for a delivery without an ID
 // or that does not parse.

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"time"
 )
@@ -443,10 +442,17 @@ func (h *Handler) report(r *http.Request, level slog.Level, err error, ev Event)
 	slog.Default().LogAttrs(r.Context(), level, "events: delivery not handled", attrs...)
 }
 
-// readBody reads the body of r, at most limit bytes of it, in one buffer of
-// the declared length when there is one. It returns an error wrapping
-// [ErrBodyTooLarge] for a longer body, without reading any of it when its
-// declared length is already too long, or one wrapping [ErrBodyRead].
+// readBody reads the body of r, at most limit bytes of it. It returns an
+// error wrapping [ErrBodyTooLarge] for a longer body, without reading any
+// of it when its declared length is already too long, or one wrapping
+// [ErrBodyRead].
+//
+// The buffer follows what arrives, never what is declared: a declared
+// length up to initialBodyBuffer gets its buffer at once, with one byte
+// more so that reading the end does not grow it; past that, the buffer
+// doubles each time it fills, never beyond the declared length or the
+// limit. So a request holds at most twice the bytes it sent, plus the
+// initial buffer, whatever it declares, signed or not.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
@@ -454,11 +460,6 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, ErrBodyTooLarge
 	}
-	// A declared length up to the size of any real delivery gets its
-	// buffer at once, with one byte more so that reading the end does not
-	// grow it. A larger one gets the rest once the first bytes arrived: a
-	// request that only declares a large body, signed or not, holds
-	// little memory.
 	size := r.ContentLength
 	if size < 0 || size > initialBodyBuffer {
 		size = min(limit, initialBodyBuffer)
@@ -475,13 +476,14 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
 		}
 		if len(buf) == cap(buf) {
-			// Bytes are arriving: room for the rest of what was
-			// declared, or twice as much, never past the limit.
-			more := len(buf)
+			more := int64(len(buf))
 			if rest := r.ContentLength + 1 - int64(len(buf)); rest > 0 {
-				more = int(rest)
+				more = min(more, rest)
 			}
-			buf = slices.Grow(buf, int(min(int64(more), limit+1-int64(len(buf)))))
+			more = min(more, limit+1-int64(len(buf)))
+			grown := make([]byte, len(buf), int64(len(buf))+more)
+			copy(grown, buf)
+			buf = grown
 		}
 	}
 	if int64(len(buf)) > limit {

@@ -296,54 +296,76 @@ func VerificationFrom(ctx context.Context) (Verification, bool) {
 type claim struct {
 	store DedupStore
 	key   string
+	// seen is what is reported when the claim finds the key handled:
+	// ErrReplay for the signed request, ErrDuplicate for the event ID.
+	// Claims tell their kind by it, never by comparing stores, which
+	// panics for a DedupStore that is an uncomparable value.
+	seen error
 }
 
 // deliver hands ev, which arrived with signature sig, to Handle unless it
 // was handled before or is being handled, and answers.
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, setup *handlerSetup, ev Event, sig string) {
-	ctx := r.Context()
-	var guards [2]claim
-	n := 0
-	if setup.replay != nil {
-		guards[n] = claim{setup.replay, sig}
-		n++
+	claims := h.claims(setup, ev, sig)
+	if !h.take(w, r, claims, ev) {
+		return
 	}
-	if id := ev.Meta().ID; h.Dedup != nil && id != "" {
-		guards[n] = claim{h.Dedup, id}
-		n++
-	}
-	for i, g := range guards[:n] {
-		state, err := h.claim(ctx, g)
-		switch {
-		case err != nil:
-			h.end(ctx, r, guards[:i], false)
-			h.report(r, slog.LevelError, fmt.Errorf("events: claiming %s %s: %w", ev.Meta().Type, ev.Meta().ID, err), ev)
-			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
-			return
-		case state == ClaimHandled:
-			// The event was handled; so, through the earlier claims,
-			// was this delivery.
-			h.end(ctx, r, guards[:i], true)
-			seen := ErrReplay
-			if g.store == h.Dedup {
-				seen = ErrDuplicate
-			}
-			h.report(r, slog.LevelInfo, seen, ev)
-			w.WriteHeader(http.StatusOK)
-			return
-		case state == ClaimInProgress:
-			h.end(ctx, r, guards[:i], false)
-			h.report(r, slog.LevelWarn, ErrInProgress, ev)
-			http.Error(w, http.StatusText(http.StatusConflict), http.StatusConflict)
-			return
-		}
-	}
-	err := h.call(ctx, ev)
-	h.end(ctx, r, guards[:n], err == nil)
+	err := h.call(r.Context(), ev)
+	h.end(r.Context(), r, claims, err == nil)
 	if err == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	h.fail(w, r, ev, err)
+}
+
+// claims returns the claims a delivery must take before Handle runs: its
+// signed request, unless replays are allowed, and its event ID, with a
+// Dedup store.
+func (h *Handler) claims(setup *handlerSetup, ev Event, sig string) []claim {
+	claims := make([]claim, 0, 2)
+	if setup.replay != nil {
+		claims = append(claims, claim{setup.replay, sig, ErrReplay})
+	}
+	if id := ev.Meta().ID; h.Dedup != nil && id != "" {
+		claims = append(claims, claim{h.Dedup, id, ErrDuplicate})
+	}
+	return claims
+}
+
+// take takes claims in order and reports whether all are held. When one
+// is not, it releases those taken, answers, and reports false: 200 when
+// the event was handled before, 409 while another request handles it, 503
+// when the store failed.
+func (h *Handler) take(w http.ResponseWriter, r *http.Request, claims []claim, ev Event) bool {
+	for i, g := range claims {
+		state, err := h.claim(r.Context(), g)
+		switch {
+		case err != nil:
+			h.end(r.Context(), r, claims[:i], false)
+			h.report(r, slog.LevelError, fmt.Errorf("events: claiming %s %s: %w", ev.Meta().Type, ev.Meta().ID, err), ev)
+			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+			return false
+		case state == ClaimHandled:
+			// The event was handled; so, through the earlier claims,
+			// was this delivery.
+			h.end(r.Context(), r, claims[:i], true)
+			h.report(r, slog.LevelInfo, g.seen, ev)
+			w.WriteHeader(http.StatusOK)
+			return false
+		case state == ClaimInProgress:
+			h.end(r.Context(), r, claims[:i], false)
+			h.report(r, slog.LevelWarn, ErrInProgress, ev)
+			http.Error(w, http.StatusText(http.StatusConflict), http.StatusConflict)
+			return false
+		}
+	}
+	return true
+}
+
+// fail answers a delivery whose Handle failed with err: the configured
+// status, 200 for an *Unknown event, and re-panics http.ErrAbortHandler.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, ev Event, err error) {
 	if pe, ok := err.(*PanicError); ok && pe.Value == http.ErrAbortHandler {
 		panic(http.ErrAbortHandler)
 	}

@@ -181,6 +181,94 @@ func TestHandlerDedup(t *testing.T) {
 	}
 }
 
+// mapDedup is a DedupStore that is a struct value holding a map, which Go
+// cannot compare: a Handler must never compare it with ==.
+type mapDedup struct {
+	mu     *sync.Mutex
+	states map[string]events.ClaimState
+}
+
+func (d mapDedup) Claim(_ context.Context, key string) (events.ClaimState, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st, ok := d.states[key]; ok {
+		return st, nil
+	}
+	d.states[key] = events.ClaimInProgress
+	return events.ClaimAcquired, nil
+}
+
+func (d mapDedup) Done(_ context.Context, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.states[key] = events.ClaimHandled
+	return nil
+}
+
+func (d mapDedup) Release(_ context.Context, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.states, key)
+	return nil
+}
+
+// TestHandlerValueDedupStore runs a Handler whose Dedup is an
+// uncomparable value: a repeated event and a replayed request are each
+// answered 200, reported as what they are, and handled once.
+func TestHandlerValueDedupStore(t *testing.T) {
+	rec := &recorder{}
+	store := mapDedup{mu: &sync.Mutex{}, states: map[string]events.ClaimState{}}
+	h := newTestHandler(t, rec, func(h *events.Handler) { h.Dedup = store })
+	sample, _ := eventstest.Sample(events.TypeMeetingStarted)
+	first := signedRequest(t, sample, time.Now())
+	replayed := first.Clone(context.Background())
+	replayed.Body = io.NopCloser(bytes.NewReader(sample))
+	tests := []struct {
+		name    string
+		r       *http.Request
+		wantErr error
+	}{
+		{"first delivery", first, nil},
+		{"the same event signed anew", signedRequest(t, sample, time.Now().Add(time.Second)), events.ErrDuplicate},
+		{"the first request replayed", replayed, events.ErrReplay},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec.errs = nil
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, tt.r)
+			if w.Code != 200 {
+				t.Errorf("status = %d, want 200", w.Code)
+			}
+			if tt.wantErr == nil {
+				if len(rec.errs) != 0 {
+					t.Errorf("reported %v, want nothing", rec.errs)
+				}
+				return
+			}
+			if len(rec.errs) != 1 || !errors.Is(rec.errs[0], tt.wantErr) {
+				t.Errorf("reported %v, want %v", rec.errs, tt.wantErr)
+			}
+		})
+	}
+	if len(rec.events) != 1 {
+		t.Errorf("Handle called %d times, want 1", len(rec.events))
+	}
+	if st := store.states[eventID(t, sample)]; st != events.ClaimHandled {
+		t.Errorf("the event's claim is %v, want handled", st)
+	}
+}
+
+// eventID returns the event ID of a delivery.
+func eventID(t *testing.T, body []byte) string {
+	t.Helper()
+	ev, err := events.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.Meta().ID
+}
+
 func TestMux(t *testing.T) {
 	var joined, left, fallback []string
 	var m events.Mux

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/dailywebhooks/events/internal/redact"
 )
 
 // The values that hold a secret, a key or a basic-auth value format and log
@@ -12,7 +14,7 @@ import (
 // Format writes c with its secrets and basic-auth value redacted.
 func (c VerifierConfig) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "events.VerifierConfig{Secrets: %s, Tolerance: %v, DisableTimestampCheck: %t, BasicAuth: %s, MaxBodyBytes: %d, CompactFallback: %t}",
-		redactedList(len(c.Secrets)), c.Tolerance, c.DisableTimestampCheck, redacted(c.BasicAuth != ""), c.MaxBodyBytes, c.CompactFallback)
+		redact.List(len(c.Secrets)), c.Tolerance, c.DisableTimestampCheck, redact.Secret(c.BasicAuth != ""), c.MaxBodyBytes, c.CompactFallback)
 }
 
 // LogValue returns c's settings with its secrets and basic-auth value
@@ -34,7 +36,7 @@ func (v *Verifier) String() string {
 		return "events.Verifier(nil)"
 	}
 	return fmt.Sprintf("events.Verifier{keys: %s, tolerance: %v, timestamp check: %t, basic auth: %s, max body: %d, compact fallback: %t}",
-		redactedList(len(v.keys)), v.tolerance, v.checkTimestamp, redacted(v.basicAuth != nil), v.maxBody, v.compactFallback)
+		redact.List(len(v.keys)), v.tolerance, v.checkTimestamp, redact.Secret(v.basicAuth != nil), v.maxBody, v.compactFallback)
 }
 
 // Format writes v as String does, whatever the verb.
@@ -53,19 +55,6 @@ func (v *Verifier) LogValue() slog.Value {
 		slog.Int64("max_body_bytes", v.maxBody),
 		slog.Bool("compact_fallback", v.compactFallback),
 	)
-}
-
-// redacted stands for a secret value, set or not.
-func redacted(set bool) string {
-	if set {
-		return "[redacted]"
-	}
-	return `""`
-}
-
-// redactedList stands for a list of n secrets.
-func redactedList(n int) string {
-	return fmt.Sprintf("[%d redacted]", n)
 }
 
 var (

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/internal/redact"
 )
 
 // Retry types and states of a webhook, as Daily names them.
@@ -100,7 +101,7 @@ type Webhook struct {
 // Format writes w with its hmac and basic-auth value redacted.
 func (w Webhook) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "eventstest.Webhook{UUID: %s, URL: %s, HMAC: %s, BasicAuth: %s, RetryType: %s, EventTypes: %v, State: %s, FailedCount: %d}",
-		w.UUID, w.URL, redacted(w.HMAC != ""), redacted(w.BasicAuth != ""), w.RetryType, w.EventTypes, w.State, w.FailedCount)
+		w.UUID, w.URL, redact.Secret(w.HMAC != ""), redact.Secret(w.BasicAuth != ""), w.RetryType, w.EventTypes, w.State, w.FailedCount)
 }
 
 // LogValue returns w without its secrets.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/internal/redact"
 )
 
 // A Signer signs deliveries the way Daily does, so that tests can send a
@@ -70,7 +71,7 @@ func (s Signer) NewRequest(target string, body []byte) (*http.Request, error) {
 // Format writes s with its secret and basic-auth value redacted.
 func (s Signer) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "eventstest.Signer{Secret: %s, Time: %v, Milliseconds: %t, BasicAuth: %s}",
-		redacted(s.Secret != ""), s.Time, s.Milliseconds, redacted(s.BasicAuth != ""))
+		redact.Secret(s.Secret != ""), s.Time, s.Milliseconds, redact.Secret(s.BasicAuth != ""))
 }
 
 // LogValue returns s's settings with its secret and basic-auth value
@@ -82,14 +83,6 @@ func (s Signer) LogValue() slog.Value {
 		slog.Bool("milliseconds", s.Milliseconds),
 		slog.Bool("basic_auth", s.BasicAuth != ""),
 	)
-}
-
-// redacted stands for a secret value, set or not.
-func redacted(set bool) string {
-	if set {
-		return "[redacted]"
-	}
-	return `""`
 }
 
 var (

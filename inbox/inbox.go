@@ -134,6 +134,11 @@ type Config struct {
 	// Logger receives the inbox's and River's logs. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// OnStored, when not nil, is told of each delivery answered 200
+	// because it is committed: duplicate reports that it was stored
+	// before, by this request's retry or by another replica. It runs on
+	// the request's goroutine, before the answer.
+	OnStored func(d Delivery, duplicate bool)
 }
 
 // An Inbox receives Daily's deliveries, stores them durably in a River
@@ -157,6 +162,9 @@ type Inbox[TTx any] struct {
 	cfg    Config
 	log    *slog.Logger
 	close  func() error // closes a database the inbox opened, or nil
+	// check returns an error when the store can no longer keep what is
+	// committed to it (its file vanished), or is nil.
+	check func() error
 	// complete commits a job's completion, or is nil to leave it to
 	// River's completer, which writes completions in batches every 50 ms.
 	complete func(ctx context.Context, job *river.Job[Delivery]) error
@@ -332,44 +340,64 @@ func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.ID, d.Type = ev.Meta().ID, string(ev.Meta().Type)
 	}
 	d.Key = in.cfg.Key(ev, body)
-	if err := in.store(r.Context(), d, opts); err != nil {
+	dup, err := in.store(r.Context(), d, opts)
+	switch {
+	case errors.Is(err, errOutcomeUnknown):
+		in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: the client left before the delivery's commit ended; if it was committed, Daily's retry is a duplicate and is answered 200 without being stored again", slog.String("type", d.Type), slog.String("id", d.ID), slog.Any("err", err))
+	case err != nil:
 		in.log.LogAttrs(r.Context(), slog.LevelError, "inbox: delivery not stored", slog.Any("err", fmt.Errorf("%w: %w", ErrStore, err)), slog.String("type", d.Type), slog.String("id", d.ID))
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return
+	default:
+		if in.cfg.OnStored != nil {
+			in.cfg.OnStored(d, dup)
+		}
+		w.WriteHeader(http.StatusOK)
 	}
-	w.WriteHeader(http.StatusOK)
 }
 
 // An insert is a delivery waiting to be stored, and where its outcome goes.
 type insert struct {
 	d    Delivery
 	opts *river.InsertOpts
-	done chan error
+	done chan stored
+}
+
+// stored is the outcome of an insert: an error, or whether the delivery
+// was stored before.
+type stored struct {
+	err       error
+	duplicate bool
 }
 
 // maxBatch bounds the deliveries stored in one transaction.
 const maxBatch = 256
 
-// errStopped is the error of a delivery received after Stop.
-var errStopped = errors.New("inbox: stopped")
+var (
+	// errStopped is the error of a delivery received after Stop.
+	errStopped = errors.New("inbox: stopped")
+	// errOutcomeUnknown is the error of a delivery whose client left
+	// while its commit ran: it may or may not be stored.
+	errOutcomeUnknown = errors.New("inbox: the client left before the commit ended")
+)
 
-// store stores d and returns once it is committed, or why it is not.
-func (in *Inbox[TTx]) store(ctx context.Context, d Delivery, opts *river.InsertOpts) error {
-	ins := &insert{d: d, opts: opts, done: make(chan error, 1)}
+// store stores d and returns once it is committed, reporting whether it
+// was stored before, or why it is not stored. An error wrapping
+// errOutcomeUnknown means that the client left while the commit ran.
+func (in *Inbox[TTx]) store(ctx context.Context, d Delivery, opts *river.InsertOpts) (bool, error) {
+	ins := &insert{d: d, opts: opts, done: make(chan stored, 1)}
 	select {
 	case in.inserts <- ins:
 	case <-in.stopping:
-		return errStopped
+		return false, errStopped
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
 	}
 	select {
-	case err := <-ins.done:
-		return err
+	case res := <-ins.done:
+		return res.duplicate, res.err
 	case <-ctx.Done():
-		// The delivery may yet be committed; the client has gone, and
-		// the retry it makes is a duplicate.
-		return ctx.Err()
+		return false, fmt.Errorf("%w: %w", errOutcomeUnknown, ctx.Err())
 	}
 }
 
@@ -405,25 +433,45 @@ func (in *Inbox[TTx]) storeBatches() {
 func (in *Inbox[TTx]) insertBatch(batch []*insert) {
 	params := make([]river.InsertManyParams, 0, len(batch))
 	index := make(map[string]int, len(batch))
+	first := make(map[string]*insert, len(batch))
 	for _, ins := range batch {
 		if _, ok := index[ins.d.Key]; ok {
 			continue
 		}
-		index[ins.d.Key] = len(params)
+		index[ins.d.Key], first[ins.d.Key] = len(params), ins
 		params = append(params, river.InsertManyParams{Args: ins.d, InsertOpts: ins.opts})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	res, err := in.client.InsertMany(ctx, params)
+	var res []*rivertype.JobInsertResult
+	err := in.checkStore()
+	if err == nil {
+		res, err = in.client.InsertMany(ctx, params)
+	}
+	if err == nil {
+		// Committed, but to a file that may have vanished meanwhile:
+		// Daily must keep those deliveries for a restart.
+		err = in.checkStore()
+	}
 	for _, ins := range batch {
-		ins.done <- err
-	}
-	for i, r := range res {
-		if r.UniqueSkippedAsDuplicate {
-			d := params[i].Args.(Delivery)
-			in.log.LogAttrs(ctx, slog.LevelInfo, "inbox: delivery already stored", slog.String("type", d.Type), slog.String("id", d.ID))
+		out := stored{err: err}
+		if err == nil {
+			i := index[ins.d.Key]
+			out.duplicate = res[i].UniqueSkippedAsDuplicate || first[ins.d.Key] != ins
+			if out.duplicate {
+				in.log.LogAttrs(ctx, slog.LevelInfo, "inbox: delivery already stored", slog.String("type", ins.d.Type), slog.String("id", ins.d.ID))
+			}
 		}
+		ins.done <- out
 	}
+}
+
+// checkStore returns the store's check, or nil when it has none.
+func (in *Inbox[TTx]) checkStore() error {
+	if in.check == nil {
+		return nil
+	}
+	return in.check()
 }
 
 // refuse logs err and answers with status, closing the connection, since

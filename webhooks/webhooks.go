@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/internal/redact"
 )
 
 // DefaultBaseURL is Daily's REST API.
@@ -154,19 +155,12 @@ func parseTime(s string) (time.Time, error) {
 // Format writes w with its HMAC and BasicAuth redacted.
 func (w Webhook) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "webhooks.Webhook{UUID: %s, URL: %s, HMAC: %s, BasicAuth: %s, RetryType: %s, EventTypes: %v, State: %s, FailedCount: %d}",
-		w.UUID, w.URL, redacted(w.HMAC), redacted(w.BasicAuth), w.RetryType, w.EventTypes, w.State, w.FailedCount)
+		w.UUID, redact.URL(w.URL), redact.Secret(w.HMAC != ""), redact.Secret(w.BasicAuth != ""), w.RetryType, w.EventTypes, w.State, w.FailedCount)
 }
 
 // LogValue returns w without its secrets.
 func (w Webhook) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("uuid", w.UUID), slog.String("url", w.URL), slog.String("state", string(w.State)), slog.Int("failed_count", w.FailedCount))
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+	return slog.GroupValue(slog.String("uuid", w.UUID), slog.String("url", redact.URL(w.URL)), slog.String("state", string(w.State)), slog.Int("failed_count", w.FailedCount))
 }
 
 // Params are the fields of a create or update call. A zero field is left
@@ -188,14 +182,31 @@ type Params struct {
 
 // Format writes p with its HMAC and BasicAuth redacted.
 func (p Params) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "webhooks.Params{URL: %s, HMAC: %s, BasicAuth: %s, RetryType: %s, EventTypes: %v}", p.URL, redacted(p.HMAC), redacted(p.BasicAuth), p.RetryType, p.EventTypes)
+	fmt.Fprintf(f, "webhooks.Params{URL: %s, HMAC: %s, BasicAuth: %s, RetryType: %s, EventTypes: %v}", redact.URL(p.URL), redact.Secret(p.HMAC != ""), redact.Secret(p.BasicAuth != ""), p.RetryType, p.EventTypes)
+}
+
+// LogValue returns p without its secrets, for log/slog.
+func (p Params) LogValue() slog.Value {
+	types := make([]string, len(p.EventTypes))
+	for i, t := range p.EventTypes {
+		types[i] = string(t)
+	}
+	return slog.GroupValue(
+		slog.String("url", redact.URL(p.URL)),
+		slog.String("hmac", redact.Secret(p.HMAC != "")),
+		slog.String("basic_auth", redact.Secret(p.BasicAuth != "")),
+		slog.String("retry_type", string(p.RetryType)),
+		slog.Any("event_types", types),
+	)
 }
 
 // An APIError is an error answer of Daily's REST API. Its text never
 // contains the API key.
 type APIError struct {
+	// Method and Path are the call's: "GET" and "/webhooks", say.
+	Method, Path string `json:"-"`
 	// StatusCode is the HTTP status.
-	StatusCode int
+	StatusCode int `json:"-"`
 	// Code is Daily's stable error code, such as "authentication-error",
 	// or "" when the answer had none.
 	Code string `json:"error"`
@@ -203,9 +214,9 @@ type APIError struct {
 	Info string `json:"info"`
 }
 
-// Error returns the status, the code and the reason.
+// Error returns the call, the status, the code and the reason.
 func (e *APIError) Error() string {
-	msg := fmt.Sprintf("webhooks: %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	msg := fmt.Sprintf("webhooks: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
 		msg += ": " + e.Code
 	}
@@ -215,8 +226,19 @@ func (e *APIError) Error() string {
 	return msg
 }
 
-// ErrNoWebhook is returned by KeepActive when the domain has no webhook.
-var ErrNoWebhook = errors.New("webhooks: the domain has no webhook")
+// Errors of this package.
+var (
+	// ErrNoWebhook is returned by KeepActive when the domain has no
+	// webhook.
+	ErrNoWebhook = errors.New("webhooks: the domain has no webhook")
+	// ErrRedirect wraps the error of a call answered with a redirect. The
+	// client follows none: a redirect could send the API key elsewhere,
+	// or over plain HTTP.
+	ErrRedirect = errors.New("webhooks: redirect not followed")
+	// ErrInterval is returned by KeepActive for an interval that is not
+	// positive.
+	ErrInterval = errors.New("webhooks: the interval must be positive")
+)
 
 // A Client calls Daily's /webhooks API. Build one with [NewClient]; it is
 // safe for concurrent use. It formats with its API key redacted.
@@ -226,7 +248,13 @@ type Client struct {
 	// HTTPClient makes the calls; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// MaxRetryWait bounds how long a call waits, in all, on 429 answers
-	// before it gives up with the *APIError. NewClient sets a minute.
+	// before it gives up with the *APIError. NewClient sets a minute; zero
+	// tries no call again.
+	//
+	// A call answered 429 is tried again after the answer's Retry-After,
+	// and never sooner than a second; without a usable Retry-After (none,
+	// in the past, or out of range), after 1, 2, 4 and then 8 seconds. It
+	// is tried 5 times at most.
 	MaxRetryWait time.Duration
 
 	apiKey string
@@ -239,11 +267,21 @@ func NewClient(apiKey string) *Client {
 
 // Format writes c without its API key.
 func (c *Client) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "webhooks.Client{BaseURL: %s, APIKey: %s}", c.BaseURL, redacted(c.apiKey))
+	fmt.Fprintf(f, "webhooks.Client{BaseURL: %s, APIKey: %s}", c.BaseURL, redact.Secret(c.apiKey != ""))
 }
 
+// Retries of 429 answers; see Client.MaxRetryWait.
+const (
+	maxTries       = 5
+	maxRetryAfterS = 24 * 60 * 60 // a longer Retry-After is taken for garbage
+)
+
+// minRetryWait is the shortest wait before a 429 is tried again; tests
+// shorten it.
+var minRetryWait = time.Second
+
 // do makes one API call with a JSON body in and out, retrying 429 answers
-// after their Retry-After within MaxRetryWait.
+// as MaxRetryWait says. It follows no redirect.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body []byte
 	if in != nil {
@@ -252,15 +290,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			return err
 		}
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
+	hc := noRedirects(c.HTTPClient)
 	waited := time.Duration(0)
-	for {
+	for try := 1; ; try++ {
 		req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
 		if err != nil {
-			return err
+			return fmt.Errorf("webhooks: %s %s: %w", method, path, err)
 		}
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 		req.Header.Set("Accept", "application/json")
@@ -269,6 +304,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		resp, err := hc.Do(req)
 		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // its text has the whole URL
+			}
 			return fmt.Errorf("webhooks: %s %s: %w", method, path, err)
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
@@ -276,24 +315,23 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if err != nil {
 			return fmt.Errorf("webhooks: %s %s: reading the answer: %w", method, path, err)
 		}
-		if resp.StatusCode == http.StatusTooManyRequests {
-			wait := retryAfter(resp.Header.Get("Retry-After"))
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			return fmt.Errorf("webhooks: %s %s: answered %s, to %s: %w", method, path, resp.Status, redact.URL(resp.Header.Get("Location")), ErrRedirect)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests && try < maxTries {
+			wait := max(retryAfter(resp.Header.Get("Retry-After"), time.Now()), minRetryWait<<(try-1))
 			if waited+wait <= c.MaxRetryWait {
 				waited += wait
-				t := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return ctx.Err()
-				case <-t.C:
+				if err := sleep(ctx, wait); err != nil {
+					return err
 				}
 				continue
 			}
 		}
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			apiErr := &APIError{StatusCode: resp.StatusCode}
+			apiErr := &APIError{}
 			json.Unmarshal(data, apiErr)
-			apiErr.StatusCode = resp.StatusCode
+			apiErr.Method, apiErr.Path, apiErr.StatusCode = method, path, resp.StatusCode
 			return apiErr
 		}
 		if out != nil {
@@ -305,16 +343,46 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 }
 
-// retryAfter reads a Retry-After value in seconds or as an HTTP date; one
-// second when it is absent or unreadable.
-func retryAfter(v string) time.Duration {
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+// noRedirects returns a copy of hc (http.DefaultClient when nil) that
+// follows no redirect, and returns the 3xx answer instead.
+func noRedirects(hc *http.Client) *http.Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// retryAfter reads a Retry-After value, in seconds or as an HTTP date, at
+// now. It returns 0, for "none given", when v is absent or unreadable, a
+// date in the past, or a number of seconds that is negative or beyond a
+// day, which no service means and whose Duration would overflow.
+func retryAfter(v string, now time.Time) time.Duration {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 || n > maxRetryAfterS {
+			return 0
+		}
 		return time.Duration(n) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
+		if d := t.Sub(now); d > 0 && d <= maxRetryAfterS*time.Second {
+			return d
+		}
 	}
-	return time.Second
+	return 0
 }
 
 // Create creates the domain's webhook. Daily first sends the verification
@@ -407,8 +475,12 @@ type Check struct {
 // it returns ctx's error. An empty uuid means the domain's webhook,
 // whichever it is at each poll. report is told of every poll that found the
 // webhook FAILED or failed itself; nil means they are logged with
-// slog.Default(). The first poll runs at once.
+// slog.Default(). The first poll runs at once. It returns an error
+// wrapping [ErrInterval], at once, for an interval that is not positive.
 func (c *Client) KeepActive(ctx context.Context, uuid string, interval time.Duration, report func(Check)) error {
+	if interval <= 0 {
+		return fmt.Errorf("%w: %v", ErrInterval, interval)
+	}
 	if report == nil {
 		report = logCheck
 	}
@@ -468,3 +540,9 @@ func logCheck(ch Check) {
 	}
 	slog.Default().Warn("webhooks: re-activated the webhook after Daily's circuit breaker switched it off", "webhook", ch.Webhook)
 }
+
+var (
+	_ slog.LogValuer = Params{}
+	_ slog.LogValuer = Webhook{}
+	_ fmt.Formatter  = Params{}
+)

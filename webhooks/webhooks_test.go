@@ -1,10 +1,12 @@
 package webhooks_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -195,7 +197,12 @@ func TestAPIErrorsNeverShowTheKey(t *testing.T) {
 	}
 	w := webhooks.Webhook{UUID: "u", HMAC: "c2VjcmV0LWhtYWM=", BasicAuth: "YmFzaWM="}
 	p := webhooks.Params{HMAC: w.HMAC, BasicAuth: w.BasicAuth}
-	for _, out := range []string{fmt.Sprintf("%v %+v %#v", w, w, w), fmt.Sprintf("%v %+v %#v", p, p, p)} {
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("params", "params", p, "webhook", w)
+	if !strings.Contains(logged.String(), `"hmac":"[redacted]"`) {
+		t.Errorf("the log %s does not say that the hmac is set", logged.String())
+	}
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v", w, w, w), fmt.Sprintf("%v %+v %#v", p, p, p), logged.String()} {
 		if strings.Contains(out, w.HMAC) || strings.Contains(out, w.BasicAuth) {
 			t.Errorf("%q shows a secret", out)
 		}

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package inbox
+
+import "os"
+
+// lockFile takes no lock on this system: a second process with workers on
+// one file is not detected here.
+func lockFile(*os.File) error { return nil }

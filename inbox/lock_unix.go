@@ -1,0 +1,19 @@
+//go:build unix
+
+package inbox
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// lockFile takes an exclusive lock on f without waiting, or returns
+// ErrLocked. The lock lasts until f is closed, or the process ends.
+func lockFile(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return ErrLocked
+	}
+	return err
+}

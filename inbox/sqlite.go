@@ -1,0 +1,328 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Errors of the SQLite store.
+var (
+	// ErrLocked means that another process runs workers on the SQLite
+	// file: only one may, since a worker process takes the jobs it finds
+	// running for those of a process that died.
+	ErrLocked = errors.New("inbox: the database file is in use by another process that runs workers")
+	// ErrDatabaseGone means that the SQLite file at the inbox's path is
+	// no longer the one it opened: it was removed or replaced. Deliveries
+	// are answered 503 from then on, so that Daily keeps them for a
+	// restart, rather than acknowledged into a file nobody will open.
+	ErrDatabaseGone = errors.New("inbox: the database file was removed or replaced")
+)
+
+// OpenSQLite opens the SQLite file at path, creating it if absent, and
+// returns an Inbox that stores deliveries in it. The file is written in WAL
+// mode with synchronous=FULL, so a delivery answered 200 survives a crash
+// of the process and of the machine. Stop closes it.
+//
+// # One process runs workers
+//
+// A process whose Config runs workers (Workers ≥ 0) takes an exclusive
+// lock on the file (flock, on Unix) for as long as the Inbox is open; a
+// second one fails at once with an error wrapping [ErrLocked]. Holding the
+// lock, it makes the deliveries it finds running available again at once,
+// since their process died, rather than after RescueAfter; and it applies
+// its MaxAttempts to the deliveries still pending, which keep no limit of
+// their own. A process that only receives or administers (Workers -1)
+// takes no lock, resumes nothing and changes no limit: it may run beside
+// the worker process.
+//
+// # A file that vanishes
+//
+// The inbox checks, before and after each commit and every second, that
+// the file at path is still the one it opened. Once it is not (the file was
+// removed or replaced), it logs an error, answers every delivery 503, and
+// keeps handling the deliveries pending in the open file. At Stop, any
+// that remain are saved with VACUUM INTO: to path itself when nothing is
+// there, where the next start finds them, or beside it otherwise, and the
+// log says where. The vanished file is then left open rather than closed,
+// since SQLite's close removes the WAL file by its name, which may by then
+// belong to a new file at path.
+//
+// At open, a -wal, -shm or -journal file found beside a path that does not
+// exist is renamed aside (with an ".orphaned-" suffix), never replayed into
+// the new file.
+func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], error) {
+	log := loggerOrDefault(cfg.Logger)
+	if err := moveOrphans(path, log); err != nil {
+		return nil, err
+	}
+	f := &sqliteFile{path: path, log: log}
+	if cfg.Workers >= 0 {
+		if err := f.lock(); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		f.unlock()
+		return nil, fmt.Errorf("inbox: opening %s: %w", path, err)
+	}
+	f.db = db
+	// SQLite allows one writer at a time; River shares one connection
+	// rather than meet "database is locked".
+	db.SetMaxOpenConns(1)
+	fail := func(err error) (*Inbox[*sql.Tx], error) {
+		db.Close()
+		f.unlock()
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("inbox: opening %s: %w", path, err))
+	}
+	if f.opened == nil {
+		if f.opened, err = os.Stat(path); err != nil {
+			return fail(fmt.Errorf("inbox: opening %s: %w", path, err))
+		}
+	}
+	in, err := New(ctx, riversqlite.New(db), cfg)
+	if err != nil {
+		return fail(err)
+	}
+	if cfg.Workers >= 0 {
+		if err := sqliteResume(ctx, db); err != nil {
+			return fail(err)
+		}
+		if _, err := db.ExecContext(ctx, sqliteSetMaxAttempts, in.cfg.MaxAttempts, Kind, in.cfg.Queue); err != nil {
+			return fail(fmt.Errorf("inbox: applying MaxAttempts to the pending deliveries: %w", err))
+		}
+	}
+	in.check = f.check
+	in.close = f.close
+	in.complete = func(ctx context.Context, job *river.Job[Delivery]) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
+	go f.watch(in.stopping)
+	return in, nil
+}
+
+// cmp0 returns log, or slog.Default() when it is nil.
+func loggerOrDefault(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.Default()
+	}
+	return log
+}
+
+// sqliteDSN returns the data source name of the file at path, with the
+// inbox's pragmas. The path is escaped: in a file: URI, SQLite reads "?"
+// as the start of the parameters, "#" as a fragment and "%" as an escape,
+// so that "e?f.db" would open "e" without the pragmas.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+		q.Add("_pragma", p)
+	}
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	return "file:" + escaped + "?" + q.Encode()
+}
+
+// The raw SQL of the SQLite store: the one place where the inbox writes
+// River's river_job table itself. It is written against the schema of River
+// v0.51.2 (migration 6), and is to be checked at each River upgrade.
+const (
+	// sqliteResumeRunning makes the deliveries left running by a process
+	// that died available again. The attempt that died counts, but never
+	// uses up the last one.
+	sqliteResumeRunning = `UPDATE river_job SET state = 'available',
+		max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END,
+		scheduled_at = datetime('now', 'subsec')
+		WHERE state = 'running' AND kind = ?`
+	// sqliteSetMaxAttempts gives the pending deliveries of a queue the
+	// configured MaxAttempts, but for those that did not parse, which
+	// have one attempt by design.
+	sqliteSetMaxAttempts = `UPDATE river_job SET max_attempts = ?1
+		WHERE kind = ?2 AND queue = ?3 AND max_attempts <> ?1
+		AND state IN ('available', 'pending', 'scheduled', 'retryable')
+		AND json_extract(args, '$.parse_error') IS NULL`
+	// sqliteUnfinished counts the deliveries of a file not yet handled:
+	// pending, running, retrying or dead.
+	sqliteUnfinished = `SELECT count(*) FROM river_job WHERE kind = ? AND state <> 'completed'`
+)
+
+// sqliteResume makes the deliveries left running by a process that died
+// available again; only the process holding the lock may call it.
+func sqliteResume(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, sqliteResumeRunning, Kind); err != nil {
+		return fmt.Errorf("inbox: resuming the deliveries of a process that died: %w", err)
+	}
+	return nil
+}
+
+// A sqliteFile is the SQLite file of an inbox: its lock, and what tells
+// whether the file at its path is still the one opened.
+type sqliteFile struct {
+	path   string
+	log    *slog.Logger
+	db     *sql.DB
+	held   *os.File    // the locked file, or nil
+	opened os.FileInfo // the file as opened
+	gone   atomic.Bool
+	once   sync.Once
+}
+
+// lock opens the file at f.path, creating it, and takes the workers' lock
+// on it, or returns an error wrapping ErrLocked.
+func (f *sqliteFile) lock() error {
+	file, err := os.OpenFile(f.path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("inbox: opening %s: %w", f.path, err)
+	}
+	if err := lockFile(file); err != nil {
+		file.Close()
+		if errors.Is(err, ErrLocked) {
+			return fmt.Errorf("%w: %s", ErrLocked, f.path)
+		}
+		return fmt.Errorf("inbox: locking %s: %w", f.path, err)
+	}
+	if f.opened, err = file.Stat(); err != nil {
+		file.Close()
+		return fmt.Errorf("inbox: opening %s: %w", f.path, err)
+	}
+	f.held = file
+	return nil
+}
+
+// unlock releases the lock, if held. It must come after the database is
+// closed, or no longer used: closing any descriptor of a file drops the
+// POSIX locks that SQLite holds on it.
+func (f *sqliteFile) unlock() {
+	if f.held != nil {
+		f.held.Close()
+		f.held = nil
+	}
+}
+
+// check returns an error wrapping ErrDatabaseGone when the file at f.path
+// is not the one opened, and logs it the first time.
+func (f *sqliteFile) check() error {
+	if !f.gone.Load() {
+		fi, err := os.Stat(f.path)
+		if err == nil && os.SameFile(fi, f.opened) {
+			return nil
+		}
+		f.gone.Store(true)
+	}
+	f.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var n int
+		err := f.db.QueryRowContext(ctx, sqliteUnfinished, Kind).Scan(&n)
+		f.log.LogAttrs(ctx, slog.LevelError, "inbox: the database file was removed or replaced; deliveries are answered 503 until a restart, and those not yet handled are kept in the open file and saved at stop",
+			slog.String("path", f.path), slog.Int("unfinished", n), slog.Any("err", err))
+	})
+	return fmt.Errorf("%w: %s", ErrDatabaseGone, f.path)
+}
+
+// watch checks the file every second until stopping is closed, so that a
+// vanished file is noticed, and logged, while no delivery arrives.
+func (f *sqliteFile) watch(stopping <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stopping:
+			return
+		case <-t.C:
+			if f.check() != nil {
+				return
+			}
+		}
+	}
+}
+
+// close closes the file, once the workers stopped. A vanished file has
+// what it still holds saved first, and is left open: see OpenSQLite.
+func (f *sqliteFile) close() error {
+	if f.check() == nil {
+		err := f.db.Close()
+		f.unlock()
+		return err
+	}
+	err := f.save()
+	f.unlock()
+	return err
+}
+
+// save copies a vanished file that still holds deliveries not handled to
+// f.path, when nothing is there, or beside it, and logs where.
+func (f *sqliteFile) save() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var n int
+	if err := f.db.QueryRowContext(ctx, sqliteUnfinished, Kind).Scan(&n); err != nil {
+		return fmt.Errorf("inbox: counting the deliveries of the vanished database: %w", err)
+	}
+	if n == 0 {
+		f.log.LogAttrs(ctx, slog.LevelWarn, "inbox: the vanished database file held no delivery still to handle", slog.String("path", f.path))
+		return nil
+	}
+	dest := f.path
+	if _, err := os.Lstat(f.path); err == nil {
+		dest = fmt.Sprintf("%s.saved-%s", f.path, time.Now().UTC().Format("20060102T150405.000Z"))
+	} else if err := moveOrphans(f.path, f.log); err != nil {
+		return err
+	}
+	if _, err := f.db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		return fmt.Errorf("inbox: saving %d deliveries of the vanished database to %s: %w", n, dest, err)
+	}
+	next := "the next start on the path handles them"
+	if dest != f.path {
+		next = "a listen on that file handles them"
+	}
+	f.log.LogAttrs(ctx, slog.LevelError, "inbox: saved the deliveries not yet handled of the vanished database file; "+next,
+		slog.String("path", f.path), slog.String("saved_to", dest), slog.Int("deliveries", n))
+	return nil
+}
+
+// moveOrphans renames aside the -wal, -shm and -journal files beside path
+// when path itself does not exist: SQLite would replay them into a new
+// file at path, of which they are no part.
+func moveOrphans(path string, log *slog.Logger) error {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	stamp := time.Now().UTC().Format("20060102T150405.000Z")
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		orphan := path + suffix
+		if _, err := os.Lstat(orphan); err != nil {
+			continue
+		}
+		aside := orphan + ".orphaned-" + stamp
+		if err := os.Rename(orphan, aside); err != nil {
+			return fmt.Errorf("inbox: moving aside %s, left by a database file that is gone: %w", orphan, err)
+		}
+		log.Warn("inbox: moved aside a file left by a database file that is gone, so that it is not replayed into a new one", "from", orphan, "to", aside)
+	}
+	return nil
+}

@@ -40,8 +40,11 @@ var (
 // # One process runs workers
 //
 // A process whose Config runs workers (Workers ≥ 0) takes an exclusive
-// lock on the file (flock, on Unix) for as long as the Inbox is open; a
-// second one fails at once with an error wrapping [ErrLocked]. Holding the
+// lock (flock, on Unix) on the file path+".lock", created beside the
+// database, for as long as the Inbox is open; a second one fails at once
+// with an error wrapping [ErrLocked]. The lock is on a file of its own, so
+// that taking and releasing it never touches the locks SQLite holds on the
+// database. The lock ends with the process, however it ends. Holding the
 // lock, it makes the deliveries it finds running available again at once,
 // since their process died, rather than after RescueAfter; and it applies
 // its MaxAttempts to the deliveries still pending, which keep no limit of
@@ -92,10 +95,8 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], 
 	if err := db.PingContext(ctx); err != nil {
 		return fail(fmt.Errorf("inbox: opening %s: %w", path, err))
 	}
-	if f.opened == nil {
-		if f.opened, err = os.Stat(path); err != nil {
-			return fail(fmt.Errorf("inbox: opening %s: %w", path, err))
-		}
+	if f.opened, err = os.Stat(path); err != nil {
+		return fail(fmt.Errorf("inbox: opening %s: %w", path, err))
 	}
 	in, err := New(ctx, riversqlite.New(db), cfg)
 	if err != nil {
@@ -185,18 +186,18 @@ type sqliteFile struct {
 	path   string
 	log    *slog.Logger
 	db     *sql.DB
-	held   *os.File    // the locked file, or nil
+	held   *os.File    // the lock file, locked, or nil
 	opened os.FileInfo // the file as opened
 	gone   atomic.Bool
 	once   sync.Once
 }
 
-// lock opens the file at f.path, creating it, and takes the workers' lock
-// on it, or returns an error wrapping ErrLocked.
+// lock takes the workers' lock of f.path, or returns an error wrapping
+// ErrLocked.
 func (f *sqliteFile) lock() error {
-	file, err := os.OpenFile(f.path, os.O_RDWR|os.O_CREATE, 0o600)
+	file, err := os.OpenFile(f.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("inbox: opening %s: %w", f.path, err)
+		return fmt.Errorf("inbox: opening the lock of %s: %w", f.path, err)
 	}
 	if err := lockFile(file); err != nil {
 		file.Close()
@@ -205,17 +206,11 @@ func (f *sqliteFile) lock() error {
 		}
 		return fmt.Errorf("inbox: locking %s: %w", f.path, err)
 	}
-	if f.opened, err = file.Stat(); err != nil {
-		file.Close()
-		return fmt.Errorf("inbox: opening %s: %w", f.path, err)
-	}
 	f.held = file
 	return nil
 }
 
-// unlock releases the lock, if held. It must come after the database is
-// closed, or no longer used: closing any descriptor of a file drops the
-// POSIX locks that SQLite holds on it.
+// unlock releases the lock, if held.
 func (f *sqliteFile) unlock() {
 	if f.held != nil {
 		f.held.Close()

@@ -4,60 +4,76 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/internal/redact"
 )
 
-const listenExample = `	export DAILY_WEBHOOK_SECRET=...   # the webhook's hmac, base64
+const listenExample = `	export DAILY_WEBHOOK_SECRET=...   # the webhook's hmac, base64; several, comma-separated, while rotating
 	dailyhook listen -addr 127.0.0.1:8080 -db dailyhook.db -forward-to http://localhost:3000/daily
 
 It stores every authentic delivery in dailyhook.db before answering 200,
-then POSTs it to your app, signed anew with the same secret, retrying with
+then POSTs it to your app, signed anew with the first secret, retrying with
 backoff until your app answers 2xx. It prints "handled <type> <id>" for
-each event your app took. Several listen processes can share one
-PostgreSQL database (-postgres URL): each event is handled by one of them.`
+each event your app took. A redirect from your app is a failed attempt:
+it is never followed.
+
+Without -forward-to, listen only stores: it prints "stored <type> <id>",
+and every event stays pending until a listen with -forward-to handles it.
+-print instead consumes each event by printing it: those events are then
+done, and no later listen forwards them.
+
+Several listen processes can share one PostgreSQL database (-postgres URL,
+or DAILYHOOK_POSTGRES_URL, which keeps the password out of ps): each event
+is handled by one of them. On one SQLite file, one listen at a time may
+forward or print; a second one exits with an error.
+
+Order: several workers forward at once (-workers), and retries come later,
+so events may reach your app in another order than Daily sent them. Daily
+does not promise order either: order by the event's event_ts, and handle
+each event idempotently, by its id.`
 
 // listenConfig is what listen runs with.
 type listenConfig struct {
 	addr, db, postgres, forwardTo string
-	workers, maxAttempts          int
-	forwardTimeout                time.Duration
-	secret                        string
-	retry                         inbox.ExponentialRetry
+	// print consumes events by printing them; with neither it nor
+	// forwardTo, listen only stores.
+	print                bool
+	workers, maxAttempts int
+	forwardTimeout       time.Duration
+	secrets              []string
+	retry                inbox.ExponentialRetry
 }
 
 // runListen runs "dailyhook listen".
 func runListen(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "listen", "[-addr HOST:PORT] [-db PATH | -postgres URL] [-forward-to URL]", listenExample)
+	fs := flags(e, "listen", "[-addr HOST:PORT] [-db PATH | -postgres URL] [-forward-to URL | -print]", listenExample)
 	var c listenConfig
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.db, "db", "dailyhook.db", "SQLite file to store deliveries in, created if absent")
-	fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL URL to store deliveries in, instead of -db")
-	fs.StringVar(&c.forwardTo, "forward-to", "", "URL of your app, to POST each stored delivery to")
-	fs.IntVar(&c.workers, "workers", inbox.DefaultWorkers, "deliveries handled at once")
-	fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered")
+	fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL URL to store deliveries in, instead of -db; DAILYHOOK_POSTGRES_URL is read when neither is given")
+	fs.StringVar(&c.forwardTo, "forward-to", "", "absolute http or https URL of your app, to POST each stored delivery to")
+	fs.BoolVar(&c.print, "print", false, "consume each stored delivery by printing it, without forwarding it anywhere: it is then done")
+	fs.IntVar(&c.workers, "workers", inbox.DefaultWorkers, "deliveries forwarded at once")
+	fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered; applies to the deliveries pending at start too")
 	fs.DurationVar(&c.forwardTimeout, "forward-timeout", 10*time.Second, "how long your app may take to answer")
 	fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
 	fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
-	c.secret = e.getenv("DAILY_WEBHOOK_SECRET")
-	if c.secret == "" {
-		return fmt.Errorf("%w: set DAILY_WEBHOOK_SECRET to the webhook's hmac secret", errUsage)
-	}
-	if c.workers < 1 {
-		return fmt.Errorf("%w: -workers must be at least 1", errUsage)
+	if err := c.complete(e, fs); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -66,51 +82,68 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	return listen(ctx, e, ln, c)
 }
 
+// complete checks the flags of c, parsed by fs, and fills in what comes
+// from the environment. Its errors are usage errors.
+func (c *listenConfig) complete(e *env, fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["db"] && set["postgres"]:
+		return fmt.Errorf("%w: -db and -postgres name two stores; give one", errUsage)
+	case set["postgres"] && c.postgres == "":
+		return fmt.Errorf("%w: -postgres needs a URL", errUsage)
+	case !set["db"] && !set["postgres"]:
+		c.postgres = e.getenv("DAILYHOOK_POSTGRES_URL")
+	}
+	if c.forwardTo != "" {
+		if c.print {
+			return fmt.Errorf("%w: -print and -forward-to both consume events; give one", errUsage)
+		}
+		if err := checkForwardURL(c.forwardTo); err != nil {
+			return fmt.Errorf("%w: -forward-to: %w", errUsage, err)
+		}
+	}
+	if c.workers < 1 {
+		return fmt.Errorf("%w: -workers must be at least 1", errUsage)
+	}
+	if c.maxAttempts < 1 {
+		return fmt.Errorf("%w: -max-attempts must be at least 1", errUsage)
+	}
+	if c.forwardTimeout <= 0 {
+		return fmt.Errorf("%w: -forward-timeout must be positive", errUsage)
+	}
+	secrets, err := secretsFrom(e)
+	c.secrets = secrets
+	return err
+}
+
+// checkForwardURL returns why raw is not an absolute http or https URL
+// with a host, or nil.
+func checkForwardURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", redact.URL(raw))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("%q is not an absolute http or https URL with a host, such as http://localhost:3000/daily", redact.URL(raw))
+	}
+	return nil
+}
+
 // listen serves the durable receiver on ln until ctx is done, then shuts
 // down gracefully: the endpoint first, then the workers.
 func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error {
 	defer ln.Close()
-	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{c.secret}})
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: c.secrets})
 	if err != nil {
 		return fmt.Errorf("%w: DAILY_WEBHOOK_SECRET: %w", errUsage, err)
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	handle := func(_ context.Context, ev events.Event) error {
-		fmt.Fprintf(e.stdout, "handled %s %s\n", ev.Meta().Type, ev.Meta().ID)
-		return nil
-	}
-	if c.forwardTo != "" {
-		f := &forwarder{url: c.forwardTo, secret: c.secret, client: &http.Client{Timeout: c.forwardTimeout}}
-		handle = func(ctx context.Context, ev events.Event) error {
-			if err := f.forward(ctx, ev.Raw()); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "handled %s %s\n", ev.Meta().Type, ev.Meta().ID)
-			return nil
-		}
-	}
-	cfg := inbox.Config{
-		Verifier:    v,
-		Handle:      handle,
-		Workers:     c.workers,
-		MaxAttempts: c.maxAttempts,
-		RetryPolicy: c.retry,
-		// An attempt is one forward: a little longer than its timeout.
-		JobTimeout: c.forwardTimeout + 5*time.Second,
-		Logger:     logger,
-	}
-	var in interface {
-		http.Handler
-		Start(context.Context) error
-		Stop(context.Context) error
-	}
-	store := "sqlite " + c.db
-	if c.postgres != "" {
-		store = "postgres"
-		in, err = inbox.OpenPostgres(ctx, c.postgres, cfg)
-	} else {
-		in, err = inbox.OpenSQLite(ctx, c.db, cfg)
-	}
+	cfg, mode := c.inboxConfig(e)
+	cfg.Verifier = v
+	in, store, err := openInbox(ctx, c, cfg)
 	if err != nil {
 		return err
 	}
@@ -125,7 +158,7 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
-	fmt.Fprintf(e.stderr, "dailyhook: listening on http://%s, storing in %s\n", ln.Addr(), store)
+	fmt.Fprintf(e.stderr, "dailyhook: listening on http://%s, storing in %s; %s\n", ln.Addr(), store, mode)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -139,6 +172,68 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 	return err
 }
 
+// inboxConfig returns the inbox's config for c's mode, but its Verifier,
+// and says what the mode does with each event.
+func (c *listenConfig) inboxConfig(e *env) (inbox.Config, string) {
+	cfg := inbox.Config{
+		Workers:     c.workers,
+		MaxAttempts: c.maxAttempts,
+		RetryPolicy: c.retry,
+		// An attempt is one forward: a little longer than its timeout.
+		JobTimeout: c.forwardTimeout + 5*time.Second,
+		Logger:     slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	switch {
+	case c.forwardTo != "":
+		f := newForwarder(c.forwardTo, c.secrets[0], c.forwardTimeout)
+		cfg.Handle = func(ctx context.Context, ev events.Event) error {
+			if err := f.forward(ctx, ev); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "handled %s %s\n", ev.Meta().Type, ev.Meta().ID)
+			return nil
+		}
+		return cfg, "forwarding to " + redact.URL(c.forwardTo)
+	case c.print:
+		cfg.Handle = func(_ context.Context, ev events.Event) error {
+			fmt.Fprintf(e.stdout, "handled %s %s\n", ev.Meta().Type, ev.Meta().ID)
+			return nil
+		}
+		return cfg, "printing and consuming each event (-print): no later listen forwards them"
+	default:
+		// Only store: no worker may complete an event that reached no app.
+		cfg.Workers = -1
+		cfg.Handle = func(context.Context, events.Event) error {
+			return errors.New("dailyhook: a store-only listen handles nothing")
+		}
+		cfg.OnStored = func(d inbox.Delivery, duplicate bool) {
+			word := "stored"
+			if duplicate {
+				word = "duplicate"
+			}
+			fmt.Fprintf(e.stdout, "%s %s %s\n", word, d.Type, d.ID)
+		}
+		return cfg, "storing only: every event stays pending until a listen with -forward-to handles it"
+	}
+}
+
+// A listenInbox is an inbox of either store.
+type listenInbox interface {
+	http.Handler
+	Start(context.Context) error
+	Stop(context.Context) error
+}
+
+// openInbox opens the store c names, and says which it is.
+func openInbox(ctx context.Context, c listenConfig, cfg inbox.Config) (listenInbox, string, error) {
+	if c.postgres != "" {
+		in, err := inbox.OpenPostgres(ctx, c.postgres, cfg)
+		return in, "postgres", err
+	}
+	in, err := inbox.OpenSQLite(ctx, c.db, cfg)
+	return in, "sqlite " + c.db, err
+}
+
 func ignoreClosed(err error) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -146,36 +241,62 @@ func ignoreClosed(err error) error {
 	return err
 }
 
+// Headers of a forwarded request, besides Daily's signature headers.
+const (
+	headerEventID = "X-Dailyhook-Event-Id"
+	headerAttempt = "X-Dailyhook-Attempt"
+)
+
 // A forwarder POSTs stored deliveries to the user's app, signed anew.
 type forwarder struct {
-	url, secret string
-	client      *http.Client
+	url, shown, secret string // shown is url, redacted
+	client             *http.Client
 }
 
-// forward POSTs body to the app with Daily's headers and a fresh
+func newForwarder(target, secret string, timeout time.Duration) *forwarder {
+	return &forwarder{url: target, shown: redact.URL(target), secret: secret, client: &http.Client{
+		Timeout: timeout,
+		// A redirect would turn the POST into a bodiless GET, or send
+		// the signed body elsewhere: it is a failed attempt.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// forward POSTs ev's delivery to the app with Daily's headers and a fresh
 // timestamp. Anything but a 2xx answer is an error, which the inbox
-// retries.
-func (f *forwarder) forward(ctx context.Context, body []byte) error {
-	ts := fmt.Sprint(time.Now().Unix())
+// retries. The errors name the app's URL redacted, since they are logged
+// and stored with the job.
+func (f *forwarder) forward(ctx context.Context, ev events.Event) error {
+	body := ev.Raw()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	sig, err := events.Sign(f.secret, ts, body)
 	if err != nil {
 		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return fmt.Errorf("forwarding to %s: not a URL a request can go to", f.shown)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(events.HeaderTimestamp, ts)
 	req.Header.Set(events.HeaderSignature, sig)
+	req.Header.Set(headerEventID, ev.Meta().ID)
+	req.Header.Set(headerAttempt, strconv.Itoa(inbox.Attempt(ctx)))
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("forwarding: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text has the whole URL
+		}
+		return fmt.Errorf("forwarding to %s: %w", f.shown, err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("forwarding: %s answered %s", f.url, resp.Status)
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
+		return fmt.Errorf("forwarding to %s: answered %s, redirecting to %s: redirects are not followed", f.shown, resp.Status, redact.URL(resp.Header.Get("Location")))
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return fmt.Errorf("forwarding to %s: answered %s", f.shown, resp.Status)
 	}
 	return nil
 }

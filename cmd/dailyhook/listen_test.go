@@ -119,7 +119,7 @@ func TestListenForwards(t *testing.T) {
 	go func() {
 		done <- listen(ctx, e, ln, listenConfig{
 			db: filepath.Join(t.TempDir(), "listen.db"), forwardTo: a.srv.URL,
-			workers: 4, maxAttempts: 25, forwardTimeout: 5 * time.Second, secret: secret,
+			workers: 4, maxAttempts: 25, forwardTimeout: 5 * time.Second, secrets: []string{secret},
 			retry: inbox.ExponentialRetry{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
 		})
 	}()
@@ -179,11 +179,7 @@ func TestListenBinarySurvivesKills(t *testing.T) {
 		t.Skip("builds the binary and kills it")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dailyhook")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildDailyhook(t)
 	a := newApp(t, 0.2)
 	db := filepath.Join(dir, "listen.db")
 	var (

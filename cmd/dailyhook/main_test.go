@@ -41,6 +41,18 @@ func TestUsage(t *testing.T) {
 		{name: "listen without a secret", args: []string{"listen"}, wantCode: 2, wantErr: "DAILY_WEBHOOK_SECRET"},
 		{name: "listen with a bad secret", vars: map[string]string{"DAILY_WEBHOOK_SECRET": "not base64!"}, args: []string{"listen", "-addr", "127.0.0.1:0", "-db", "x.db"}, wantCode: 2, wantErr: "invalid webhook secret"},
 		{name: "listen with arguments", vars: map[string]string{"DAILY_WEBHOOK_SECRET": secret}, args: []string{"listen", "extra"}, wantCode: 2, wantErr: "unexpected arguments"},
+		{name: "listen with a forward URL without scheme", vars: withSecret, args: []string{"listen", "-forward-to", "localhost:3000/daily"}, wantCode: 2, wantErr: "not an absolute http or https URL"},
+		{name: "listen with a forward URL of another scheme", vars: withSecret, args: []string{"listen", "-forward-to", "ftp://localhost/daily"}, wantCode: 2, wantErr: "not an absolute http or https URL"},
+		{name: "listen with a forward URL without host", vars: withSecret, args: []string{"listen", "-forward-to", "http:///daily"}, wantCode: 2, wantErr: "not an absolute http or https URL"},
+		{name: "listen with a relative forward URL", vars: withSecret, args: []string{"listen", "-forward-to", "/daily"}, wantCode: 2, wantErr: "not an absolute http or https URL"},
+		{name: "listen with a forward URL that does not parse", vars: withSecret, args: []string{"listen", "-forward-to", "http://u:p@h:bad port/"}, wantCode: 2, wantErr: "is not a URL"},
+		{name: "listen with -db and -postgres", vars: withSecret, args: []string{"listen", "-db", "x.db", "-postgres", "postgres://localhost/x"}, wantCode: 2, wantErr: "-db and -postgres"},
+		{name: "listen with -print and -forward-to", vars: withSecret, args: []string{"listen", "-print", "-forward-to", "http://localhost:3000/"}, wantCode: 2, wantErr: "-print and -forward-to"},
+		{name: "listen with no workers", vars: withSecret, args: []string{"listen", "-workers", "0"}, wantCode: 2, wantErr: "-workers"},
+		{name: "listen with no attempts", vars: withSecret, args: []string{"listen", "-max-attempts", "0"}, wantCode: 2, wantErr: "-max-attempts"},
+		{name: "listen with a bad second secret", vars: map[string]string{"DAILY_WEBHOOK_SECRET": secret + ",not base64!"}, args: []string{"listen"}, wantCode: 2, wantErr: "secret 2 of 2"},
+		{name: "webhooks watch with a zero interval", vars: map[string]string{"DAILY_API_KEY": "k"}, args: []string{"webhooks", "watch", "-interval", "0"}, wantCode: 2, wantErr: "-interval must be positive"},
+		{name: "webhooks watch with a negative interval", vars: map[string]string{"DAILY_API_KEY": "k"}, args: []string{"webhooks", "watch", "-interval", "-1s"}, wantCode: 2, wantErr: "-interval must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -43,13 +44,31 @@ func readInput(e *env, name string) ([]byte, error) {
 	return b, nil
 }
 
-// secretFrom returns DAILY_WEBHOOK_SECRET, or a usage error.
-func secretFrom(e *env) (string, error) {
-	s := e.getenv("DAILY_WEBHOOK_SECRET")
-	if s == "" {
-		return "", fmt.Errorf("%w: set DAILY_WEBHOOK_SECRET to the webhook's hmac secret", errUsage)
+// secretsFrom returns the secrets of DAILY_WEBHOOK_SECRET: one or more
+// base64 secrets, comma-separated, newest first, as for a rotation. It
+// returns a usage error when there is none.
+func secretsFrom(e *env) ([]string, error) {
+	secrets := splitSecrets(e.getenv("DAILY_WEBHOOK_SECRET"))
+	if len(secrets) == 0 {
+		return nil, fmt.Errorf("%w: set DAILY_WEBHOOK_SECRET to the webhook's hmac secret (several, comma-separated, while rotating)", errUsage)
 	}
-	return s, nil
+	for i, s := range secrets {
+		if _, err := events.Sign(s, "0", nil); err != nil {
+			return nil, fmt.Errorf("%w: DAILY_WEBHOOK_SECRET, secret %d of %d: %w", errUsage, i+1, len(secrets), err)
+		}
+	}
+	return secrets, nil
+}
+
+// splitSecrets splits a comma-separated list of secrets, dropping blanks.
+func splitSecrets(list string) []string {
+	var secrets []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			secrets = append(secrets, s)
+		}
+	}
+	return secrets
 }
 
 const triggerExample = `	export DAILY_WEBHOOK_SECRET=...   # the secret your receiver verifies with
@@ -71,13 +90,11 @@ func runTrigger(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	secret, err := secretFrom(e)
+	secrets, err := secretsFrom(e)
 	if err != nil {
 		return err
 	}
-	if _, err := events.Sign(secret, "0", nil); err != nil {
-		return fmt.Errorf("%w: DAILY_WEBHOOK_SECRET: %w", errUsage, err)
-	}
+	secret := secrets[0]
 	var sends []func() (string, []byte, error)
 	switch {
 	case *target == "":
@@ -174,15 +191,15 @@ func runVerify(_ context.Context, e *env, args []string) error {
 	if fs.NArg() == 1 {
 		name = fs.Arg(0)
 	}
-	secret, err := secretFrom(e)
-	if err != nil {
-		return err
+	secrets := splitSecrets(e.getenv("DAILY_WEBHOOK_SECRET"))
+	if len(secrets) == 0 {
+		return fmt.Errorf("%w: set DAILY_WEBHOOK_SECRET to the webhook's hmac secret (several, comma-separated, while rotating)", errUsage)
 	}
 	body, err := readInput(e, name)
 	if err != nil {
 		return err
 	}
-	verdict, ok := diagnose(secret, *ts, *sig, body, *tolerance, time.Now())
+	verdict, ok := diagnose(secrets, *ts, *sig, body, *tolerance, time.Now())
 	fmt.Fprintln(e.stdout, verdict)
 	if !ok {
 		return errors.New("not authentic")
@@ -191,10 +208,10 @@ func runVerify(_ context.Context, e *env, args []string) error {
 }
 
 // diagnose says whether body with the timestamp and signature headers ts
-// and sig is authentic under secret, and if not, why, by trying each cause
-// in turn.
-func diagnose(secret, ts, sig string, body []byte, tolerance time.Duration, now time.Time) (string, bool) {
-	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{secret}, DisableTimestampCheck: true})
+// and sig is authentic under one of secrets, and if not, why, by trying
+// each cause in turn.
+func diagnose(secrets []string, ts, sig string, body []byte, tolerance time.Duration, now time.Time) (string, bool) {
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: secrets, DisableTimestampCheck: true})
 	if err != nil {
 		return "not authentic: DAILY_WEBHOOK_SECRET is not a secret in Daily's form (standard base64)", false
 	}

@@ -24,9 +24,10 @@ const webhooksExample = `	export DAILY_API_KEY=...            # your Daily API k
 	dailyhook webhooks watch -interval 1m      # re-activate whenever Daily's circuit breaker trips
 	dailyhook webhooks delete UUID
 
-create uses DAILY_WEBHOOK_SECRET as the webhook's hmac when it is set, and
-otherwise lets Daily generate one; either way it prints the hmac. -json
-prints Daily's webhook object instead of a summary.`
+create uses DAILY_WEBHOOK_SECRET (its first secret, if several) as the
+webhook's hmac when it is set, and otherwise lets Daily generate one;
+either way it prints the hmac. -json prints Daily's webhook object instead
+of a summary.`
 
 // runWebhooks runs "dailyhook webhooks <verb>".
 func runWebhooks(ctx context.Context, e *env, args []string) error {
@@ -58,6 +59,9 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if verb == "watch" && interval <= 0 {
+		return fmt.Errorf("%w: -interval must be positive, not %v", errUsage, interval)
 	}
 	key := e.getenv("DAILY_API_KEY")
 	if key == "" {
@@ -121,7 +125,9 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 		if p.URL == "" {
 			return fmt.Errorf("%w: create needs -url", errUsage)
 		}
-		p.HMAC = e.getenv("DAILY_WEBHOOK_SECRET")
+		if secrets := splitSecrets(e.getenv("DAILY_WEBHOOK_SECRET")); len(secrets) > 0 {
+			p.HMAC = secrets[0]
+		}
 		w, err := c.Create(ctx, p)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -341,5 +343,55 @@ func TestOnStored(t *testing.T) {
 	defer mu.Unlock()
 	if len(got["s-1"]) != 2 || got["s-1"][0] || !got["s-1"][1] || len(got["s-2"]) != 1 || got["s-2"][0] {
 		t.Errorf("OnStored saw %v, want s-1 new then duplicate, s-2 new", got)
+	}
+}
+
+// TestClientLeftDuringCommit holds SQLite's write lock so that a
+// delivery's commit waits, and lets the client go: the log says that the
+// outcome is unknown, not that the delivery was not stored, and indeed it
+// is stored once the lock is released.
+func TestClientLeftDuringCommit(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "inbox.db")
+	var logs syncBuffer
+	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Workers: -1, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	in, err := inbox.OpenSQLite(ctx, path, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, in)
+	blocker, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Close()
+	conn, err := blocker.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := eventstest.Signer{Secret: secret}.NewRequest("/hook", delivery("left-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, r.WithContext(rctx))
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "the client left before the delivery's commit ended") || strings.Contains(logs.String(), "delivery not stored") {
+		t.Errorf("the log does not say that the outcome is unknown:\n%s", logs.String())
+	}
+	waitStored := time.Now().Add(10 * time.Second)
+	for len(jobs(t, in)) == 0 && time.Now().Before(waitStored) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(jobs(t, in)); n != 1 {
+		t.Errorf("%d jobs after the lock was released, want the one whose client left", n)
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -71,15 +69,6 @@ const (
 	// remembers by default to refuse replays.
 	DefaultReplayCapacity = 100_000
 )
-
-// initialBodyBuffer is the most a Handler allocates for a body before its
-// bytes arrive: more than any delivery of Daily's measures.
-const initialBodyBuffer = 64 << 10
-
-// maxPingBytes bounds the bodies tested for the verification request: it
-// is 15 bytes, {"test":"test"}, and this leaves room for white space. A
-// larger body is never decoded before its signature verified.
-const maxPingBytes = 256
 
 // A Handler is an [http.Handler] that receives Daily's deliveries: it
 // verifies each one, parses it and hands the event to Handle. Its statuses
@@ -251,25 +240,16 @@ func (h *Handler) init() *handlerSetup {
 
 // ServeHTTP handles one delivery; see [Handler] for the statuses.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(w, r, http.StatusMethodNotAllowed, fmt.Errorf("events: method %s not allowed", r.Method))
-		return
-	}
 	setup := h.init()
 	if setup.err != nil {
 		h.report(r, slog.LevelError, setup.err, nil)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	body, res, err := h.Verifier.VerifyRequest(r)
-	switch status := RequestStatus(err, h.StrictVerificationRequest); status {
-	case 0:
-	case http.StatusOK:
-		w.WriteHeader(status)
-		return
-	default:
-		h.refuse(w, r, status, err)
+	body, res, ok := h.Verifier.Receive(w, r, h.StrictVerificationRequest, func(_ int, err error) {
+		h.report(r, slog.LevelWarn, err, nil)
+	})
+	if !ok {
 		return
 	}
 	ev, err := h.Parser.Parse(body)
@@ -441,15 +421,6 @@ func (h *Handler) call(ctx context.Context, ev Event) (err error) {
 	return h.Handle(ctx, ev)
 }
 
-// refuse reports err, which refused the request, and answers with status.
-// The body is the status text only: details go to OnError, never to the
-// client. The connection is closed, since the body may be unread.
-func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
-	h.report(r, slog.LevelWarn, err, nil)
-	w.Header().Set("Connection", "close")
-	http.Error(w, http.StatusText(status), status)
-}
-
 // report gives err to OnError, or logs it at level with the type and ID
 // of ev when there is one.
 func (h *Handler) report(r *http.Request, level slog.Level, err error, ev Event) {
@@ -462,99 +433,6 @@ func (h *Handler) report(r *http.Request, level slog.Level, err error, ev Event)
 		attrs = append(attrs, slog.String("type", string(ev.Meta().Type)), slog.String("id", ev.Meta().ID))
 	}
 	slog.Default().LogAttrs(r.Context(), level, "events: delivery not handled", attrs...)
-}
-
-// readBody reads the body of r, at most limit bytes of it. It returns an
-// error wrapping [ErrBodyTooLarge] for a longer body, without reading any
-// of it when its declared length is already too long, or one wrapping
-// [ErrBodyRead].
-//
-// The buffer follows what arrives, never what is declared: a declared
-// length up to initialBodyBuffer gets its buffer at once, with one byte
-// more so that reading the end does not grow it; past that, the buffer
-// doubles each time it fills, never beyond the declared length or the
-// limit. So a request holds at most twice the bytes it sent, plus the
-// initial buffer, whatever it declares, signed or not.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	if r.ContentLength > limit {
-		return nil, ErrBodyTooLarge
-	}
-	size := r.ContentLength
-	if size < 0 || size > initialBodyBuffer {
-		size = min(limit, initialBodyBuffer)
-	}
-	buf := make([]byte, 0, size+1)
-	lr := io.LimitedReader{R: r.Body, N: limit + 1}
-	for {
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
-		}
-		if len(buf) == cap(buf) {
-			more := int64(len(buf))
-			if rest := r.ContentLength + 1 - int64(len(buf)); rest > 0 {
-				more = min(more, rest)
-			}
-			more = min(more, limit+1-int64(len(buf)))
-			grown := make([]byte, len(buf), int64(len(buf))+more)
-			copy(grown, buf)
-			buf = grown
-		}
-	}
-	if int64(len(buf)) > limit {
-		return nil, ErrBodyTooLarge
-	}
-	return buf, nil
-}
-
-// A Mux sends each event to the function registered for its Go type, for
-// callers who prefer one typed function per event type to a type switch.
-// Register with [On] before serving; then pass the Mux's Handle method as
-// [Handler].Handle. The zero Mux is ready to use.
-type Mux struct {
-	// Fallback handles events of a type with no registered function,
-	// *Unknown included. Nil means they are acknowledged and ignored.
-	Fallback func(ctx context.Context, ev Event) error
-
-	routes map[reflect.Type]func(context.Context, Event) error
-}
-
-// On registers fn for the events of type E, such as *ParticipantJoined,
-// replacing any function registered for E before. It must not be called
-// while m is handling events.
-//
-// E must be a concrete event type: On panics for an interface type such as
-// [Event], which no event has as its dynamic type, so that a function meant
-// to see every event is not registered where it would never run. Set
-// [Mux].Fallback for that.
-func On[E Event](m *Mux, fn func(ctx context.Context, ev E) error) {
-	if t := reflect.TypeFor[E](); t.Kind() == reflect.Interface {
-		panic("events: On needs a concrete event type such as *events.ParticipantJoined, not the interface " + t.String() + "; set Mux.Fallback to handle every event")
-	}
-	if m.routes == nil {
-		m.routes = map[reflect.Type]func(context.Context, Event) error{}
-	}
-	m.routes[reflect.TypeFor[E]()] = func(ctx context.Context, ev Event) error {
-		return fn(ctx, ev.(E))
-	}
-}
-
-// Handle calls the function registered for the type of ev, or Fallback.
-func (m *Mux) Handle(ctx context.Context, ev Event) error {
-	if fn, ok := m.routes[reflect.TypeOf(ev)]; ok {
-		return fn(ctx, ev)
-	}
-	if m.Fallback != nil {
-		return m.Fallback(ctx, ev)
-	}
-	return nil
 }
 
 var _ http.Handler = (*Handler)(nil)

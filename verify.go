@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -248,6 +249,51 @@ func parseTimestamp(s string) (time.Time, bool) {
 	return time.Unix(n, 0), true
 }
 
+// initialBodyBuffer is the most VerifyRequest allocates for a body before its
+// bytes arrive: more than any delivery of Daily's measures.
+const initialBodyBuffer = 64 << 10
+
+// maxPingBytes bounds the bodies tested for the verification request: it
+// is 15 bytes, {"test":"test"}, and this leaves room for white space. A
+// larger body is never decoded before its signature verified.
+const maxPingBytes = 256
+
+// Receive reads and verifies r as a [Handler] does, and answers every
+// request that is not an authentic delivery: 405 for a method other than
+// POST, 200 for Daily's verification request (see [RequestStatus] for
+// strict), and the status of RequestStatus for a refusal, with the
+// connection closed since the body may be unread. It tells refused of
+// each refusal, with its status and error, before answering. For an
+// authentic delivery it answers nothing, and returns the body, what
+// verified it, and true: the caller answers.
+//
+// Receive is the front of Handler and of the inbox module's endpoint, for
+// receivers of one's own that must answer as they do.
+func (v *Verifier) Receive(w http.ResponseWriter, r *http.Request, strict bool, refused func(status int, err error)) ([]byte, Verification, bool) {
+	refuse := func(status int, err error) {
+		if refused != nil {
+			refused(status, err)
+		}
+		w.Header().Set("Connection", "close")
+		http.Error(w, http.StatusText(status), status)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		refuse(http.StatusMethodNotAllowed, fmt.Errorf("events: method %s not allowed", r.Method))
+		return nil, Verification{}, false
+	}
+	body, res, err := v.VerifyRequest(r)
+	switch status := RequestStatus(err, strict); status {
+	case 0:
+		return body, res, true
+	case http.StatusOK:
+		w.WriteHeader(status)
+	default:
+		refuse(status, err)
+	}
+	return nil, Verification{}, false
+}
+
 // checkBasicAuth reports whether r carries the configured basic-auth value,
 // comparing in constant time; it reports true when none is configured.
 func (v *Verifier) checkBasicAuth(r *http.Request) bool {
@@ -353,4 +399,54 @@ func NewSecret() (string, error) {
 		return "", fmt.Errorf("events: reading random bytes: %w", err)
 	}
 	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// readBody reads the body of r, at most limit bytes of it. It returns an
+// error wrapping [ErrBodyTooLarge] for a longer body, without reading any
+// of it when its declared length is already too long, or one wrapping
+// [ErrBodyRead].
+//
+// The buffer follows what arrives, never what is declared: a declared
+// length up to initialBodyBuffer gets its buffer at once, with one byte
+// more so that reading the end does not grow it; past that, the buffer
+// doubles each time it fills, never beyond the declared length or the
+// limit. So a request holds at most twice the bytes it sent, plus the
+// initial buffer, whatever it declares, signed or not.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > limit {
+		return nil, ErrBodyTooLarge
+	}
+	size := r.ContentLength
+	if size < 0 || size > initialBodyBuffer {
+		size = min(limit, initialBodyBuffer)
+	}
+	buf := make([]byte, 0, size+1)
+	lr := io.LimitedReader{R: r.Body, N: limit + 1}
+	for {
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
+		}
+		if len(buf) == cap(buf) {
+			more := int64(len(buf))
+			if rest := r.ContentLength + 1 - int64(len(buf)); rest > 0 {
+				more = min(more, rest)
+			}
+			more = min(more, limit+1-int64(len(buf)))
+			grown := make([]byte, len(buf), int64(len(buf))+more)
+			copy(grown, buf)
+			buf = grown
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, ErrBodyTooLarge
+	}
+	return buf, nil
 }

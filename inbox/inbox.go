@@ -312,20 +312,11 @@ func (in *Inbox[TTx]) Stop(ctx context.Context) error {
 
 // ServeHTTP receives one delivery; see [Inbox] for the statuses.
 func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		in.refuse(w, r, http.StatusMethodNotAllowed, fmt.Errorf("inbox: method %s not allowed", r.Method))
-		return
-	}
 	received := time.Now()
-	body, _, err := in.cfg.Verifier.VerifyRequest(r)
-	switch status := events.RequestStatus(err, in.cfg.StrictVerificationRequest); status {
-	case 0:
-	case http.StatusOK:
-		w.WriteHeader(status) // the verification request: nothing to store
-		return
-	default:
-		in.refuse(w, r, status, err)
+	body, _, ok := in.cfg.Verifier.Receive(w, r, in.cfg.StrictVerificationRequest, func(status int, err error) {
+		in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: delivery refused", slog.Any("err", err), slog.Int("status", status), slog.String("remote", r.RemoteAddr))
+	})
+	if !ok {
 		return
 	}
 	d := Delivery{ReceivedAt: received.UTC(), Body: body}
@@ -472,14 +463,6 @@ func (in *Inbox[TTx]) checkStore() error {
 		return nil
 	}
 	return in.check()
-}
-
-// refuse logs err and answers with status, closing the connection, since
-// the body may be unread.
-func (in *Inbox[TTx]) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
-	in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: delivery refused", slog.Any("err", err), slog.Int("status", status), slog.String("remote", r.RemoteAddr))
-	w.Header().Set("Connection", "close")
-	http.Error(w, http.StatusText(status), status)
 }
 
 // A DeadLetter is a delivery that was discarded: it failed every attempt,

@@ -15,6 +15,8 @@ import (
 
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/dailywebhooks/events/inbox/inboxtest"
+	"github.com/dailywebhooks/events/inbox/postgres"
+	"github.com/dailywebhooks/events/inbox/sqlite"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -50,7 +52,7 @@ func stores(b *testing.B) []store {
 		{
 			name: "sqlite",
 			inbox: func(b *testing.B, cfg inbox.Config) http.Handler {
-				in, err := inbox.OpenSQLite(context.Background(), sqlitePath(b), cfg)
+				in, err := sqlite.Open(context.Background(), sqlitePath(b), cfg)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -58,10 +60,10 @@ func stores(b *testing.B) []store {
 				return in
 			},
 			floor: func(b *testing.B) func(context.Context, inbox.Delivery) error {
-				// The same file settings as OpenSQLite, through a throwaway
+				// The same file settings as sqlite.Open, through a throwaway
 				// inbox that runs the migrations.
 				path := sqlitePath(b)
-				in, err := inbox.OpenSQLite(context.Background(), path, inbox.Config{Verifier: newVerifier(b), Handle: nopHandle, Workers: -1, Logger: quietLogger()})
+				in, err := sqlite.Open(context.Background(), path, inbox.Config{Verifier: newVerifier(b), Handle: nopHandle, Workers: -1, Logger: quietLogger()})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -78,7 +80,7 @@ func stores(b *testing.B) []store {
 		{
 			name: "postgres",
 			inbox: func(b *testing.B, cfg inbox.Config) http.Handler {
-				in, err := inbox.OpenPostgres(context.Background(), pgURL(b), cfg)
+				in, err := postgres.Open(context.Background(), pgURL(b), cfg)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -87,7 +89,7 @@ func stores(b *testing.B) []store {
 			},
 			floor: func(b *testing.B) func(context.Context, inbox.Delivery) error {
 				url := pgURL(b)
-				in, err := inbox.OpenPostgres(context.Background(), url, inbox.Config{Verifier: newVerifier(b), Handle: nopHandle, Workers: -1, Logger: quietLogger()})
+				in, err := postgres.Open(context.Background(), url, inbox.Config{Verifier: newVerifier(b), Handle: nopHandle, Workers: -1, Logger: quietLogger()})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/sqlite"
 )
 
 // The crash test runs receivers in child processes: this test binary again,
@@ -44,7 +45,7 @@ func TestCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	in, err := inbox.OpenSQLite(ctx, db, inbox.Config{
+	in, err := sqlite.Open(ctx, db, inbox.Config{
 		Verifier:    newVerifier(t),
 		Logger:      quietLogger(),
 		Workers:     crashWorkers,

@@ -19,11 +19,15 @@
 //
 // # Stores
 //
-// [OpenSQLite] keeps everything in one SQLite file, with the pure-Go
-// modernc.org/sqlite: nothing to install, one process. [OpenPostgres] uses
-// PostgreSQL through pgx, for several replicas sharing one queue: each
+// The package links no database: each store is a package of its own, as
+// River's drivers are, so that a program links only the database it uses.
+// [github.com/dailywebhooks/events/inbox/sqlite] keeps everything in one
+// SQLite file, with the pure-Go modernc.org/sqlite: nothing to install, one
+// process running the workers. [github.com/dailywebhooks/events/inbox/postgres]
+// uses PostgreSQL through pgx, for several replicas sharing one queue: each
 // delivery is stored once whichever replica receives it, and handled by one
-// of them. [New] takes any River driver.
+// of them. [New] takes any River driver, and [NewStore] a driver with what
+// a store package adds to it. [RiverClient] gives River's own client.
 //
 // # Guarantees
 //

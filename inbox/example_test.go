@@ -4,20 +4,19 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/sqlite"
 )
 
-// ExampleOpenSQLite receives a delivery into an inbox in one SQLite file
-// and hands it to a worker after the 200.
-func ExampleOpenSQLite() {
+// Example receives a delivery into an inbox in one SQLite file, in a
+// temporary folder, and hands it to a worker after the 200.
+func Example() {
 	const secret = "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM=" // the webhook's hmac
 	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{secret}})
 	if err != nil {
@@ -28,7 +27,7 @@ func ExampleOpenSQLite() {
 
 	handled := make(chan string)
 	ctx := context.Background()
-	in, err := inbox.OpenSQLite(ctx, filepath.Join(dir, "webhooks.db"), inbox.Config{
+	in, err := sqlite.Open(ctx, filepath.Join(dir, "webhooks.db"), inbox.Config{
 		Verifier: v,
 		Handle: func(ctx context.Context, ev events.Event) error {
 			if e, ok := ev.(*events.MeetingEnded); ok {
@@ -57,48 +56,10 @@ func ExampleOpenSQLite() {
 	// meeting ended in standup (attempt 1)
 }
 
-// ExampleOpenPostgres runs one replica of a receiver that shares a
-// PostgreSQL queue with others: each delivery is stored once, whichever
-// replica receives it, and handled by one of them. (It does not run: it
-// needs a database.)
-func ExampleOpenPostgres() {
-	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{os.Getenv("DAILY_WEBHOOK_SECRET")}})
-	if err != nil {
-		log.Fatal(err)
-	}
-	var mux events.Mux
-	events.On(&mux, func(ctx context.Context, e *events.RecordingReadyToDownload) error {
-		// Download the recording: slow work is fine, Daily has its 200.
-		return nil
-	})
-	ctx := context.Background()
-	in, err := inbox.OpenPostgres(ctx, os.Getenv("DATABASE_URL"), inbox.Config{
-		Verifier:    v,
-		Handle:      mux.Handle,
-		MaxAttempts: 12,
-		RetryPolicy: inbox.ExponentialRetry{Base: time.Second, Max: 10 * time.Minute},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := in.Start(ctx); err != nil {
-		log.Fatal(err)
-	}
-	srv := &http.Server{
-		Addr:              ":8080",
-		Handler:           in,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
-	log.Fatal(srv.ListenAndServe())
-}
-
 // ExampleInbox_Replay recovers the deliveries that failed every attempt,
 // or did not parse, once the cause is fixed.
 func ExampleInbox_Replay() {
-	var in *inbox.Inbox[*sqlTx] // from OpenSQLite
+	var in *inbox.Inbox // from sqlite.Open or postgres.Open
 	ctx := context.Background()
 	dead, err := in.DeadLetters(ctx, 100)
 	if err != nil {

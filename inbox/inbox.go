@@ -142,8 +142,10 @@ type Config struct {
 }
 
 // An Inbox receives Daily's deliveries, stores them durably in a River
-// queue, and hands them to its Handle function from River's workers. TTx is
-// the transaction type of the River driver. It is an http.Handler:
+// queue, and hands them to its Handle function from River's workers. Open
+// one with the package of its database, [github.com/dailywebhooks/events/inbox/sqlite]
+// or [github.com/dailywebhooks/events/inbox/postgres], or with [New] over
+// any River driver. It is an http.Handler:
 //
 //	status  when
 //	200     the delivery is committed to the database, or was already
@@ -157,17 +159,12 @@ type Config struct {
 //
 // An authentic delivery that does not parse is stored too, with its error,
 // and dead-lettered at once; [Inbox.Replay] tries it again.
-type Inbox[TTx any] struct {
-	client *river.Client[TTx]
+type Inbox struct {
+	client riverClient
+	typed  any // client, as its *river.Client[TTx]
 	cfg    Config
 	log    *slog.Logger
-	close  func() error // closes a database the inbox opened, or nil
-	// check returns an error when the store can no longer keep what is
-	// committed to it (its file vanished), or is nil.
-	check func() error
-	// complete commits a job's completion, or is nil to leave it to
-	// River's completer, which writes completions in batches every 50 ms.
-	complete func(ctx context.Context, job *river.Job[Delivery]) error
+	hooks  storeHooks
 
 	inserts  chan *insert // deliveries waiting to be stored
 	stopping chan struct{}
@@ -181,64 +178,81 @@ type Inbox[TTx any] struct {
 //
 // An Inbox made by New leaves completions to River, which records them in
 // batches every 50 ms: a crash may repeat the events handled in the last
-// batch. [OpenSQLite] and [OpenPostgres] record each one before the worker
+// batch. The sqlite and postgres packages record each one before the worker
 // takes other work, so that a crash repeats only the events being handled.
 //
 // The error wraps [ErrConfig] for a config without a Verifier or Handle.
-func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config) (*Inbox[TTx], error) {
+func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config) (*Inbox, error) {
+	return NewStore(ctx, Store[TTx]{Driver: driver}, cfg)
+}
+
+// NewStore returns an Inbox over s: New, with what a database package
+// adds to River's driver.
+func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, error) {
 	if cfg.Verifier == nil || cfg.Handle == nil {
 		return nil, fmt.Errorf("%w: Verifier and Handle are required", ErrConfig)
 	}
-	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts)
-	cfg.Workers = cmp.Or(cfg.Workers, DefaultWorkers)
-	cfg.Queue = cmp.Or(cfg.Queue, DefaultQueue)
-	cfg.JobTimeout = cmp.Or(cfg.JobTimeout, DefaultJobTimeout)
-	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, cfg.JobTimeout+time.Minute)
-	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
-	cfg.CompletedRetention = cmp.Or(cfg.CompletedRetention, DefaultCompletedRetention)
-	cfg.DiscardedRetention = cmp.Or(cfg.DiscardedRetention, -1)
+	cfg = cfg.withDefaults()
 	if cfg.RescueAfter <= cfg.JobTimeout {
 		return nil, fmt.Errorf("%w: RescueAfter %v must be longer than JobTimeout %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout)
 	}
-	if cfg.Key == nil {
-		cfg.Key = DefaultKey
-	}
 	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	if err := migrate(ctx, driver, log); err != nil {
+	if err := migrate(ctx, s.Driver, log); err != nil {
 		return nil, err
 	}
-	in := &Inbox[TTx]{cfg: cfg, log: log, inserts: make(chan *insert), stopping: make(chan struct{})}
+	in := &Inbox{cfg: cfg, log: log, hooks: storeHooks{s.Complete, s.Check, s.Close}, inserts: make(chan *insert), stopping: make(chan struct{})}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &worker[TTx]{in: in}); err != nil {
+	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
 		return nil, err
 	}
-	rc := &river.Config{
-		CompletedJobRetentionPeriod: cfg.CompletedRetention,
-		DiscardedJobRetentionPeriod: cfg.DiscardedRetention,
-		FetchPollInterval:           cfg.PollInterval,
-		// A worker that finishes takes the next delivery at once: River's
-		// default waits 100 ms between fetches.
-		FetchCooldown:        min(cfg.PollInterval, 5*time.Millisecond),
-		JobTimeout:           cfg.JobTimeout,
-		Logger:               log,
-		MaxAttempts:          cfg.MaxAttempts,
-		RescueStuckJobsAfter: cfg.RescueAfter,
-		RetryPolicy:          cfg.RetryPolicy,
-		Workers:              workers,
-	}
-	if cfg.Workers > 0 {
-		rc.Queues = map[string]river.QueueConfig{cfg.Queue: {MaxWorkers: cfg.Workers}}
-	}
-	client, err := river.NewClient(driver, rc)
+	client, err := river.NewClient(s.Driver, cfg.riverConfig(workers))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	in.client = client
+	in.client, in.typed = client, client
 	go in.storeBatches()
 	return in, nil
+}
+
+// withDefaults returns c with its zero values replaced by the defaults.
+func (c Config) withDefaults() Config {
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, DefaultMaxAttempts)
+	c.Workers = cmp.Or(c.Workers, DefaultWorkers)
+	c.Queue = cmp.Or(c.Queue, DefaultQueue)
+	c.JobTimeout = cmp.Or(c.JobTimeout, DefaultJobTimeout)
+	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+time.Minute)
+	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
+	c.CompletedRetention = cmp.Or(c.CompletedRetention, DefaultCompletedRetention)
+	c.DiscardedRetention = cmp.Or(c.DiscardedRetention, -1)
+	if c.Key == nil {
+		c.Key = DefaultKey
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// riverConfig returns River's config for c, which has its defaults.
+func (c Config) riverConfig(workers *river.Workers) *river.Config {
+	rc := &river.Config{
+		CompletedJobRetentionPeriod: c.CompletedRetention,
+		DiscardedJobRetentionPeriod: c.DiscardedRetention,
+		FetchPollInterval:           c.PollInterval,
+		// A worker that finishes takes the next delivery at once: River's
+		// default waits 100 ms between fetches.
+		FetchCooldown:        min(c.PollInterval, 5*time.Millisecond),
+		JobTimeout:           c.JobTimeout,
+		Logger:               c.Logger,
+		MaxAttempts:          c.MaxAttempts,
+		RescueStuckJobsAfter: c.RescueAfter,
+		RetryPolicy:          c.RetryPolicy,
+		Workers:              workers,
+	}
+	if c.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{c.Queue: {MaxWorkers: c.Workers}}
+	}
+	return rc
 }
 
 // migrate runs River's migrations. Several replicas may start at once and
@@ -272,13 +286,21 @@ func DefaultKey(ev events.Event, body []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// Client returns the River client, for what the inbox does not wrap: job
-// lists, queue controls, River's UI.
-func (in *Inbox[TTx]) Client() *river.Client[TTx] { return in.client }
+// RiverClient returns the River client of in, for what the inbox does not
+// wrap: job lists, queue controls, River's UI. TTx is the transaction type
+// of its driver: *sql.Tx for SQLite, pgx.Tx for PostgreSQL. It returns nil
+// for another type.
+func RiverClient[TTx any](in *Inbox) *river.Client[TTx] {
+	c, _ := in.typed.(*river.Client[TTx])
+	return c
+}
+
+// Config returns the inbox's config, with the defaults filled in.
+func (in *Inbox) Config() Config { return in.cfg }
 
 // Start starts the workers. Deliveries are received and stored whether
 // they run or not.
-func (in *Inbox[TTx]) Start(ctx context.Context) error {
+func (in *Inbox) Start(ctx context.Context) error {
 	if in.cfg.Workers < 0 {
 		return nil
 	}
@@ -293,7 +315,7 @@ func (in *Inbox[TTx]) Start(ctx context.Context) error {
 // attempts may finish until ctx is done; then they are cancelled, and fail
 // as attempts to be tried again. It closes the database when the inbox
 // opened it. The endpoint must not be served afterwards.
-func (in *Inbox[TTx]) Stop(ctx context.Context) error {
+func (in *Inbox) Stop(ctx context.Context) error {
 	in.stopOnce.Do(func() { close(in.stopping) })
 	var err error
 	if in.started.Load() {
@@ -304,14 +326,14 @@ func (in *Inbox[TTx]) Stop(ctx context.Context) error {
 			cancel()
 		}
 	}
-	if in.close != nil {
-		err = errors.Join(err, in.close())
+	if in.hooks.close != nil {
+		err = errors.Join(err, in.hooks.close())
 	}
 	return err
 }
 
 // ServeHTTP receives one delivery; see [Inbox] for the statuses.
-func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := time.Now()
 	body, _, ok := in.cfg.Verifier.Receive(w, r, in.cfg.StrictVerificationRequest, func(status int, err error) {
 		in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: delivery refused", slog.Any("err", err), slog.Int("status", status), slog.String("remote", r.RemoteAddr))
@@ -375,7 +397,7 @@ var (
 // store stores d and returns once it is committed, reporting whether it
 // was stored before, or why it is not stored. An error wrapping
 // errOutcomeUnknown means that the client left while the commit ran.
-func (in *Inbox[TTx]) store(ctx context.Context, d Delivery, opts *river.InsertOpts) (bool, error) {
+func (in *Inbox) store(ctx context.Context, d Delivery, opts *river.InsertOpts) (bool, error) {
 	ins := &insert{d: d, opts: opts, done: make(chan stored, 1)}
 	select {
 	case in.inserts <- ins:
@@ -396,7 +418,7 @@ func (in *Inbox[TTx]) store(ctx context.Context, d Delivery, opts *river.InsertO
 // arrive while a transaction commits are stored together in the next one:
 // a lone delivery waits for nothing, and under load one commit, which
 // SQLite makes durable with an fsync, serves many.
-func (in *Inbox[TTx]) storeBatches() {
+func (in *Inbox) storeBatches() {
 	for {
 		var batch []*insert
 		select {
@@ -421,7 +443,7 @@ func (in *Inbox[TTx]) storeBatches() {
 // insertBatch stores batch in one transaction and tells each delivery the
 // outcome. Deliveries of the same key become one job: PostgreSQL refuses
 // to insert a key twice in one statement, and one is what is wanted.
-func (in *Inbox[TTx]) insertBatch(batch []*insert) {
+func (in *Inbox) insertBatch(batch []*insert) {
 	params := make([]river.InsertManyParams, 0, len(batch))
 	index := make(map[string]int, len(batch))
 	first := make(map[string]*insert, len(batch))
@@ -458,11 +480,11 @@ func (in *Inbox[TTx]) insertBatch(batch []*insert) {
 }
 
 // checkStore returns the store's check, or nil when it has none.
-func (in *Inbox[TTx]) checkStore() error {
-	if in.check == nil {
+func (in *Inbox) checkStore() error {
+	if in.hooks.check == nil {
 		return nil
 	}
-	return in.check()
+	return in.hooks.check()
 }
 
 // A DeadLetter is a delivery that was discarded: it failed every attempt,
@@ -490,13 +512,13 @@ func (d DeadLetter) LastError() string {
 
 // DeadLetters lists the dead-lettered deliveries, oldest first, at most
 // limit of them (all of them for limit ≤ 0).
-func (in *Inbox[TTx]) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
+func (in *Inbox) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
 	return in.deadLetters(ctx, limit, "")
 }
 
 // deadLetters lists the dead letters, of event ID id only when it is not
 // empty.
-func (in *Inbox[TTx]) deadLetters(ctx context.Context, limit int, id string) ([]DeadLetter, error) {
+func (in *Inbox) deadLetters(ctx context.Context, limit int, id string) ([]DeadLetter, error) {
 	const page = 100
 	params := river.NewJobListParams().Kinds(Kind).Queues(in.cfg.Queue).States(rivertype.JobStateDiscarded).First(page)
 	if id != "" {
@@ -541,7 +563,7 @@ func deadLetter(job *rivertype.JobRow) (DeadLetter, error) {
 // for one more attempt each, and returns how many there were. Use it after
 // fixing what made them fail, or after upgrading this module so that it
 // parses them. The error wraps [ErrNotFound] when there is none.
-func (in *Inbox[TTx]) Replay(ctx context.Context, id string) (int, error) {
+func (in *Inbox) Replay(ctx context.Context, id string) (int, error) {
 	dls, err := in.deadLetters(ctx, 0, id)
 	if err != nil {
 		return 0, err
@@ -559,7 +581,7 @@ func (in *Inbox[TTx]) Replay(ctx context.Context, id string) (int, error) {
 
 // ReplayJob makes the dead-lettered job jobID available again for one more
 // attempt; it serves deliveries without an event ID.
-func (in *Inbox[TTx]) ReplayJob(ctx context.Context, jobID int64) error {
+func (in *Inbox) ReplayJob(ctx context.Context, jobID int64) error {
 	if _, err := in.client.JobRetry(ctx, jobID); err != nil {
 		return fmt.Errorf("inbox: replaying job %d: %w", jobID, err)
 	}
@@ -577,14 +599,14 @@ func Attempt(ctx context.Context) int {
 }
 
 // worker is the River worker of deliveries.
-type worker[TTx any] struct {
+type worker struct {
 	river.WorkerDefaults[Delivery]
-	in *Inbox[TTx]
+	in *Inbox
 }
 
 // Work parses the stored delivery and hands it to Handle. River recovers a
 // panic and fails the attempt.
-func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Delivery]) error {
+func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 	ev, err := w.in.cfg.Parser.Parse(job.Args.Body)
 	if err != nil {
 		return fmt.Errorf("inbox: parsing the stored delivery: %w", err)
@@ -597,8 +619,8 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Delivery]) error 
 	// Record the success before taking other work, so that a crash
 	// repeats at most the events being handled, not those handled in
 	// the last batch of completions.
-	if w.in.complete != nil {
-		if err := w.in.complete(ctx, job); err != nil {
+	if w.in.hooks.complete != nil {
+		if err := w.in.hooks.complete(ctx, job); err != nil {
 			w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: recording a completion", slog.String("id", job.Args.ID), slog.Any("err", err))
 		}
 	}

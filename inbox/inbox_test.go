@@ -19,6 +19,7 @@ import (
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/sqlite"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -107,7 +108,7 @@ func newVerifier(t testing.TB) *events.Verifier {
 
 // openSQLite returns a started SQLite inbox in a temporary folder, stopped
 // when t ends.
-func openSQLite(t testing.TB, cfg inbox.Config) *inbox.Inbox[*sqlTx] {
+func openSQLite(t testing.TB, cfg inbox.Config) *inbox.Inbox {
 	t.Helper()
 	ctx := context.Background()
 	if cfg.Verifier == nil {
@@ -116,7 +117,7 @@ func openSQLite(t testing.TB, cfg inbox.Config) *inbox.Inbox[*sqlTx] {
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
-	in, err := inbox.OpenSQLite(ctx, filepath.Join(t.TempDir(), "inbox.db"), cfg)
+	in, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inbox.db"), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,9 +371,9 @@ func TestNewConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := inbox.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "x.db"), tt.cfg)
+			_, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), tt.cfg)
 			if !errors.Is(err, inbox.ErrConfig) {
-				t.Errorf("OpenSQLite = %v, want ErrConfig", err)
+				t.Errorf("sqlite.Open = %v, want ErrConfig", err)
 			}
 		})
 	}
@@ -399,7 +400,7 @@ func TestInboxStoresBeforeWorkersRun(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	tl := newTally()
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: tl.handle(nil), Logger: quietLogger()}
-	receiver, err := inbox.OpenSQLite(ctx, path, cfg)
+	receiver, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +413,7 @@ func TestInboxStoresBeforeWorkersRun(t *testing.T) {
 	if len(tl.attempts) != 0 {
 		t.Fatal("handled without workers")
 	}
-	worker, err := inbox.OpenSQLite(ctx, path, cfg)
+	worker, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/dailywebhooks/events/inbox/inboxtest"
+	"github.com/dailywebhooks/events/inbox/postgres"
 )
 
 // send POSTs body to url signed now, and returns the status, or 0 when no
@@ -41,7 +42,7 @@ func TestInboxReplicas(t *testing.T) {
 	v := newVerifier(t)
 	var urls []string
 	for range 3 {
-		in, err := inbox.OpenPostgres(ctx, url, inbox.Config{Verifier: v, Handle: tl.handle(nil), Logger: quietLogger(), Workers: 4})
+		in, err := postgres.Open(ctx, url, inbox.Config{Verifier: v, Handle: tl.handle(nil), Logger: quietLogger(), Workers: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

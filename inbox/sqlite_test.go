@@ -18,6 +18,7 @@ import (
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/sqlite"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -50,9 +51,9 @@ func stop(t *testing.T, in interface{ Stop(context.Context) error }) {
 }
 
 // jobs lists the deliveries of the inbox, in any state.
-func jobs(t *testing.T, in *inbox.Inbox[*sqlTx]) []*rivertype.JobRow {
+func jobs(t *testing.T, in *inbox.Inbox) []*rivertype.JobRow {
 	t.Helper()
-	res, err := in.Client().JobList(context.Background(), river.NewJobListParams().First(1000))
+	res, err := inbox.RiverClient[*sql.Tx](in).JobList(context.Background(), river.NewJobListParams().First(1000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestSQLitePathsAreFiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, name)
-			in, err := inbox.OpenSQLite(context.Background(), path, inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Workers: -1, Logger: quietLogger()})
+			in, err := sqlite.Open(context.Background(), path, inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Workers: -1, Logger: quietLogger()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,25 +99,25 @@ func TestSQLiteOneWorkerProcess(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: quietLogger()}
-	first, err := inbox.OpenSQLite(ctx, path, cfg)
+	first, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := inbox.OpenSQLite(ctx, path, cfg)
-	if !errors.Is(err, inbox.ErrLocked) || !strings.Contains(err.Error(), path) {
-		t.Fatalf("a second OpenSQLite with workers = %v, %v; want ErrLocked naming %s", second, err, path)
+	second, err := sqlite.Open(ctx, path, cfg)
+	if !errors.Is(err, sqlite.ErrLocked) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("a second sqlite.Open with workers = %v, %v; want ErrLocked naming %s", second, err, path)
 	}
 	receiver := cfg
 	receiver.Workers = -1
-	admin, err := inbox.OpenSQLite(ctx, path, receiver)
+	admin, err := sqlite.Open(ctx, path, receiver)
 	if err != nil {
-		t.Fatalf("OpenSQLite of a process that only receives, beside one with workers: %v", err)
+		t.Fatalf("sqlite.Open of a process that only receives, beside one with workers: %v", err)
 	}
 	stop(t, admin)
 	stop(t, first)
-	again, err := inbox.OpenSQLite(ctx, path, cfg)
+	again, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
-		t.Fatalf("OpenSQLite with workers after the first stopped: %v", err)
+		t.Fatalf("sqlite.Open with workers after the first stopped: %v", err)
 	}
 	stop(t, again)
 }
@@ -134,7 +135,7 @@ func TestSQLiteResumeOnlyUnderLock(t *testing.T) {
 		<-release
 		return nil
 	}}
-	worker, err := inbox.OpenSQLite(ctx, path, cfg)
+	worker, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestSQLiteResumeOnlyUnderLock(t *testing.T) {
 	<-started
 	receiver := cfg
 	receiver.Workers = -1
-	admin, err := inbox.OpenSQLite(ctx, path, receiver)
+	admin, err := sqlite.Open(ctx, path, receiver)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestSQLiteMaxAttemptsApplied(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: quietLogger(), Workers: -1, MaxAttempts: 3}
-	receiver, err := inbox.OpenSQLite(ctx, path, cfg)
+	receiver, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestSQLiteMaxAttemptsApplied(t *testing.T) {
 	}
 	stop(t, receiver)
 	cfg.Workers, cfg.MaxAttempts = 0, 7
-	worker, err := inbox.OpenSQLite(ctx, path, cfg) // not started: nothing runs
+	worker, err := sqlite.Open(ctx, path, cfg) // not started: nothing runs
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestSQLiteVanishedFile(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: logger, Workers: -1}
-	in, err := inbox.OpenSQLite(ctx, path, cfg)
+	in, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestSQLiteVanishedFile(t *testing.T) {
 	}
 	tl := newTally()
 	cfg.Workers, cfg.Handle, cfg.Logger = 0, tl.handle(nil), quietLogger()
-	again, err := inbox.OpenSQLite(ctx, path, cfg)
+	again, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestSQLiteReplacedFile(t *testing.T) {
 	path := filepath.Join(dir, "inbox.db")
 	var logs syncBuffer
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Workers: -1}
-	in, err := inbox.OpenSQLite(ctx, path, cfg)
+	in, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,13 +293,13 @@ func TestSQLiteReplacedFile(t *testing.T) {
 }
 
 // TestSQLiteOrphanedWAL leaves a -wal and -shm beside a path whose file is
-// gone: OpenSQLite moves them aside rather than replay them.
+// gone: sqlite.Open moves them aside rather than replay them.
 func TestSQLiteOrphanedWAL(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "inbox.db")
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: quietLogger(), Workers: -1}
-	in, err := inbox.OpenSQLite(ctx, path, cfg)
+	in, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,9 +314,9 @@ func TestSQLiteOrphanedWAL(t *testing.T) {
 	if err := os.WriteFile(path+"-wal", wal, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	again, err := inbox.OpenSQLite(ctx, path, cfg)
+	again, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
-		t.Fatalf("OpenSQLite beside an orphaned WAL: %v", err)
+		t.Fatalf("sqlite.Open beside an orphaned WAL: %v", err)
 	}
 	defer stop(t, again)
 	if js := jobs(t, again); len(js) != 0 {
@@ -355,7 +356,7 @@ func TestClientLeftDuringCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	var logs syncBuffer
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Workers: -1, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	in, err := inbox.OpenSQLite(ctx, path, cfg)
+	in, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

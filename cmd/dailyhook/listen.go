@@ -16,6 +16,8 @@ import (
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/postgres"
+	"github.com/dailywebhooks/events/inbox/sqlite"
 	"github.com/dailywebhooks/events/internal/redact"
 )
 
@@ -217,20 +219,13 @@ func (c *listenConfig) inboxConfig(e *env) (inbox.Config, string) {
 	}
 }
 
-// A listenInbox is an inbox of either store.
-type listenInbox interface {
-	http.Handler
-	Start(context.Context) error
-	Stop(context.Context) error
-}
-
 // openInbox opens the store c names, and says which it is.
-func openInbox(ctx context.Context, c listenConfig, cfg inbox.Config) (listenInbox, string, error) {
+func openInbox(ctx context.Context, c listenConfig, cfg inbox.Config) (*inbox.Inbox, string, error) {
 	if c.postgres != "" {
-		in, err := inbox.OpenPostgres(ctx, c.postgres, cfg)
+		in, err := postgres.Open(ctx, c.postgres, cfg)
 		return in, "postgres", err
 	}
-	in, err := inbox.OpenSQLite(ctx, c.db, cfg)
+	in, err := sqlite.Open(ctx, c.db, cfg)
 	return in, "sqlite " + c.db, err
 }
 

@@ -1,6 +1,11 @@
-package inbox
+// Package sqlite opens a durable inbox in one SQLite file, with the pure-Go
+// modernc.org/sqlite: nothing to install, one file to back up. It is the
+// embedded store of [inbox.Inbox]; the inbox package itself links no
+// database.
+package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -14,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -24,15 +30,15 @@ var (
 	// ErrLocked means that another process runs workers on the SQLite
 	// file: only one may, since a worker process takes the jobs it finds
 	// running for those of a process that died.
-	ErrLocked = errors.New("inbox: the database file is in use by another process that runs workers")
+	ErrLocked = errors.New("sqlite: the database file is in use by another process that runs workers")
 	// ErrDatabaseGone means that the SQLite file at the inbox's path is
 	// no longer the one it opened: it was removed or replaced. Deliveries
 	// are answered 503 from then on, so that Daily keeps them for a
 	// restart, rather than acknowledged into a file nobody will open.
-	ErrDatabaseGone = errors.New("inbox: the database file was removed or replaced")
+	ErrDatabaseGone = errors.New("sqlite: the database file was removed or replaced")
 )
 
-// OpenSQLite opens the SQLite file at path, creating it if absent, and
+// Open opens the SQLite file at path, creating it if absent, and
 // returns an Inbox that stores deliveries in it. The file is written in WAL
 // mode with synchronous=FULL, so a delivery answered 200 survives a crash
 // of the process and of the machine. Stop closes it.
@@ -67,8 +73,10 @@ var (
 // At open, a -wal, -shm or -journal file found beside a path that does not
 // exist is renamed aside (with an ".orphaned-" suffix), never replayed into
 // the new file.
-func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], error) {
-	log := loggerOrDefault(cfg.Logger)
+//
+// [inbox.RiverClient] with *sql.Tx gives its River client.
+func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, error) {
+	log := cmp.Or(cfg.Logger, slog.Default())
 	if err := moveOrphans(path, log); err != nil {
 		return nil, err
 	}
@@ -81,58 +89,46 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Inbox[*sql.Tx], 
 	db, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
 		f.unlock()
-		return nil, fmt.Errorf("inbox: opening %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
 	}
 	f.db = db
 	// SQLite allows one writer at a time; River shares one connection
 	// rather than meet "database is locked".
 	db.SetMaxOpenConns(1)
-	fail := func(err error) (*Inbox[*sql.Tx], error) {
+	fail := func(err error) (*inbox.Inbox, error) {
 		db.Close()
 		f.unlock()
 		return nil, err
 	}
 	if err := db.PingContext(ctx); err != nil {
-		return fail(fmt.Errorf("inbox: opening %s: %w", path, err))
+		return fail(fmt.Errorf("sqlite: opening %s: %w", path, err))
 	}
 	if f.opened, err = os.Stat(path); err != nil {
-		return fail(fmt.Errorf("inbox: opening %s: %w", path, err))
+		return fail(fmt.Errorf("sqlite: opening %s: %w", path, err))
 	}
-	in, err := New(ctx, riversqlite.New(db), cfg)
+	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{
+		Driver:   riversqlite.New(db),
+		Complete: f.complete,
+		Check:    f.check,
+		Close:    f.close,
+	}, cfg)
 	if err != nil {
 		return fail(err)
 	}
 	if cfg.Workers >= 0 {
 		if err := sqliteResume(ctx, db); err != nil {
-			return fail(err)
+			in.Stop(ctx)
+			return nil, err
 		}
-		if _, err := db.ExecContext(ctx, sqliteSetMaxAttempts, in.cfg.MaxAttempts, Kind, in.cfg.Queue); err != nil {
-			return fail(fmt.Errorf("inbox: applying MaxAttempts to the pending deliveries: %w", err))
+		c := in.Config()
+		if _, err := db.ExecContext(ctx, sqliteSetMaxAttempts, c.MaxAttempts, inbox.Kind, c.Queue); err != nil {
+			in.Stop(ctx)
+			return nil, fmt.Errorf("sqlite: applying MaxAttempts to the pending deliveries: %w", err)
 		}
 	}
-	in.check = f.check
-	in.close = f.close
-	in.complete = func(ctx context.Context, job *river.Job[Delivery]) error {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
-			tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	}
-	go f.watch(in.stopping)
+	f.stopWatch = make(chan struct{})
+	go f.watch(f.stopWatch)
 	return in, nil
-}
-
-// cmp0 returns log, or slog.Default() when it is nil.
-func loggerOrDefault(log *slog.Logger) *slog.Logger {
-	if log == nil {
-		return slog.Default()
-	}
-	return log
 }
 
 // sqliteDSN returns the data source name of the file at path, with the
@@ -174,8 +170,8 @@ const (
 // sqliteResume makes the deliveries left running by a process that died
 // available again; only the process holding the lock may call it.
 func sqliteResume(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, sqliteResumeRunning, Kind); err != nil {
-		return fmt.Errorf("inbox: resuming the deliveries of a process that died: %w", err)
+	if _, err := db.ExecContext(ctx, sqliteResumeRunning, inbox.Kind); err != nil {
+		return fmt.Errorf("sqlite: resuming the deliveries of a process that died: %w", err)
 	}
 	return nil
 }
@@ -190,6 +186,22 @@ type sqliteFile struct {
 	opened os.FileInfo // the file as opened
 	gone   atomic.Bool
 	once   sync.Once
+	// stopWatch ends watch; close closes it.
+	stopWatch chan struct{}
+}
+
+// complete commits the completion of a handled job in a transaction of
+// its own.
+func (f *sqliteFile) complete(ctx context.Context, job *river.Job[inbox.Delivery]) error {
+	tx, err := f.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // lock takes the workers' lock of f.path, or returns an error wrapping
@@ -197,14 +209,14 @@ type sqliteFile struct {
 func (f *sqliteFile) lock() error {
 	file, err := os.OpenFile(f.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("inbox: opening the lock of %s: %w", f.path, err)
+		return fmt.Errorf("sqlite: opening the lock of %s: %w", f.path, err)
 	}
 	if err := lockFile(file); err != nil {
 		file.Close()
 		if errors.Is(err, ErrLocked) {
 			return fmt.Errorf("%w: %s", ErrLocked, f.path)
 		}
-		return fmt.Errorf("inbox: locking %s: %w", f.path, err)
+		return fmt.Errorf("sqlite: locking %s: %w", f.path, err)
 	}
 	f.held = file
 	return nil
@@ -232,8 +244,8 @@ func (f *sqliteFile) check() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		var n int
-		err := f.db.QueryRowContext(ctx, sqliteUnfinished, Kind).Scan(&n)
-		f.log.LogAttrs(ctx, slog.LevelError, "inbox: the database file was removed or replaced; deliveries are answered 503 until a restart, and those not yet handled are kept in the open file and saved at stop",
+		err := f.db.QueryRowContext(ctx, sqliteUnfinished, inbox.Kind).Scan(&n)
+		f.log.LogAttrs(ctx, slog.LevelError, "sqlite: the database file was removed or replaced; deliveries are answered 503 until a restart, and those not yet handled are kept in the open file and saved at stop",
 			slog.String("path", f.path), slog.Int("unfinished", n), slog.Any("err", err))
 	})
 	return fmt.Errorf("%w: %s", ErrDatabaseGone, f.path)
@@ -257,8 +269,11 @@ func (f *sqliteFile) watch(stopping <-chan struct{}) {
 }
 
 // close closes the file, once the workers stopped. A vanished file has
-// what it still holds saved first, and is left open: see OpenSQLite.
+// what it still holds saved first, and is left open: see Open.
 func (f *sqliteFile) close() error {
+	if f.stopWatch != nil {
+		close(f.stopWatch)
+	}
 	if f.check() == nil {
 		err := f.db.Close()
 		f.unlock()
@@ -275,11 +290,11 @@ func (f *sqliteFile) save() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var n int
-	if err := f.db.QueryRowContext(ctx, sqliteUnfinished, Kind).Scan(&n); err != nil {
-		return fmt.Errorf("inbox: counting the deliveries of the vanished database: %w", err)
+	if err := f.db.QueryRowContext(ctx, sqliteUnfinished, inbox.Kind).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: counting the deliveries of the vanished database: %w", err)
 	}
 	if n == 0 {
-		f.log.LogAttrs(ctx, slog.LevelWarn, "inbox: the vanished database file held no delivery still to handle", slog.String("path", f.path))
+		f.log.LogAttrs(ctx, slog.LevelWarn, "sqlite: the vanished database file held no delivery still to handle", slog.String("path", f.path))
 		return nil
 	}
 	dest := f.path
@@ -289,13 +304,13 @@ func (f *sqliteFile) save() error {
 		return err
 	}
 	if _, err := f.db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
-		return fmt.Errorf("inbox: saving %d deliveries of the vanished database to %s: %w", n, dest, err)
+		return fmt.Errorf("sqlite: saving %d deliveries of the vanished database to %s: %w", n, dest, err)
 	}
 	next := "the next start on the path handles them"
 	if dest != f.path {
 		next = "a listen on that file handles them"
 	}
-	f.log.LogAttrs(ctx, slog.LevelError, "inbox: saved the deliveries not yet handled of the vanished database file; "+next,
+	f.log.LogAttrs(ctx, slog.LevelError, "sqlite: saved the deliveries not yet handled of the vanished database file; "+next,
 		slog.String("path", f.path), slog.String("saved_to", dest), slog.Int("deliveries", n))
 	return nil
 }
@@ -315,9 +330,9 @@ func moveOrphans(path string, log *slog.Logger) error {
 		}
 		aside := orphan + ".orphaned-" + stamp
 		if err := os.Rename(orphan, aside); err != nil {
-			return fmt.Errorf("inbox: moving aside %s, left by a database file that is gone: %w", orphan, err)
+			return fmt.Errorf("sqlite: moving aside %s, left by a database file that is gone: %w", orphan, err)
 		}
-		log.Warn("inbox: moved aside a file left by a database file that is gone, so that it is not replayed into a new one", "from", orphan, "to", aside)
+		log.Warn("sqlite: moved aside a file left by a database file that is gone, so that it is not replayed into a new one", "from", orphan, "to", aside)
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package inbox
+package sqlite
 
 import (
 	"errors"

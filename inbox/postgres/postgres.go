@@ -1,0 +1,68 @@
+// Package postgres opens a durable inbox in a PostgreSQL database, through
+// pgx, for several replicas sharing one queue: each delivery is stored once
+// whichever replica receives it, and handled by one of them. The inbox
+// package itself links no database.
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dailywebhooks/events/inbox"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// postgresSetMaxAttempts gives the pending deliveries of a queue the
+// configured MaxAttempts, but for those that did not parse, which have one
+// attempt by design. It is written against the river_job table of River
+// v0.51.2.
+const postgresSetMaxAttempts = `UPDATE river_job SET max_attempts = $1
+	WHERE kind = $2 AND queue = $3 AND max_attempts <> $1
+	AND state IN ('available', 'pending', 'scheduled', 'retryable')
+	AND args->>'parse_error' IS NULL`
+
+// Open connects to the PostgreSQL database at connString (a URL or
+// a DSN, as pgx takes them) and returns an Inbox that stores deliveries in
+// it. Several processes may share the database: each delivery is stored
+// once and handled by one of them. Stop closes the connections.
+//
+// A process whose Config runs workers (Workers ≥ 0) applies its MaxAttempts
+// to the deliveries still pending when it opens: with replicas of several
+// settings, the last one started sets it.
+//
+// [inbox.RiverClient] with pgx.Tx gives its River client.
+func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbox, error) {
+	pool, err := pgxpool.New(ctx, connString)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connecting to PostgreSQL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connecting to PostgreSQL: %w", err)
+	}
+	in, err := inbox.NewStore(ctx, inbox.Store[pgx.Tx]{
+		Driver: riverpgxv5.New(pool),
+		Complete: func(ctx context.Context, job *river.Job[inbox.Delivery]) error {
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+				return err
+			})
+		},
+		Close: func() error { pool.Close(); return nil },
+	}, cfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if cfg.Workers >= 0 {
+		c := in.Config()
+		if _, err := pool.Exec(ctx, postgresSetMaxAttempts, c.MaxAttempts, inbox.Kind, c.Queue); err != nil {
+			in.Stop(ctx)
+			return nil, fmt.Errorf("postgres: applying MaxAttempts to the pending deliveries: %w", err)
+		}
+	}
+	return in, nil
+}

@@ -1,0 +1,46 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// A Store is a River driver with what a database package adds to it, for
+// [NewStore]. The packages sqlite and postgres of this module build one;
+// the inbox package itself imports no database.
+type Store[TTx any] struct {
+	// Driver is River's driver over the database. Required.
+	Driver riverdriver.Driver[TTx]
+	// Complete, when not nil, commits the completion of a handled job
+	// before its worker takes other work, so that a crash repeats only the
+	// events being handled. Nil leaves completions to River's completer,
+	// which writes them in batches every 50 ms.
+	Complete func(ctx context.Context, job *river.Job[Delivery]) error
+	// Check, when not nil, runs before and after each commit of received
+	// deliveries; an error answers them 503, since the database can no
+	// longer keep them (an SQLite file that vanished, say).
+	Check func() error
+	// Close, when not nil, closes the database, once the workers stopped.
+	Close func() error
+}
+
+// storeHooks are the functions of a Store, without its driver.
+type storeHooks struct {
+	complete func(ctx context.Context, job *river.Job[Delivery]) error
+	check    func() error
+	close    func() error
+}
+
+// riverClient is what the inbox uses of a *river.Client[TTx], whatever
+// its TTx.
+type riverClient interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+}

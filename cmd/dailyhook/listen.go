@@ -21,7 +21,9 @@ import (
 	"github.com/dailywebhooks/events/internal/redact"
 )
 
-const listenExample = `	export DAILY_WEBHOOK_SECRET=...   # the webhook's hmac, base64; several, comma-separated, while rotating
+const listenExample = `Example:
+
+	export DAILY_WEBHOOK_SECRET=...   # the webhook's hmac, base64; several, comma-separated, while rotating
 	dailyhook listen -addr 127.0.0.1:8080 -db dailyhook.db -forward-to http://localhost:3000/daily
 
 It stores every authentic delivery in dailyhook.db before answering 200,
@@ -57,38 +59,41 @@ type listenConfig struct {
 	retry                inbox.ExponentialRetry
 }
 
-// runListen runs "dailyhook listen".
-func runListen(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "listen", "[-addr HOST:PORT] [-db PATH | -postgres URL] [-forward-to URL | -print]", listenExample)
-	var c listenConfig
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.db, "db", "dailyhook.db", "SQLite file to store deliveries in, created if absent")
-	fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL URL to store deliveries in, instead of -db; DAILYHOOK_POSTGRES_URL is read when neither is given")
-	fs.StringVar(&c.forwardTo, "forward-to", "", "absolute http or https URL of your app, to POST each stored delivery to")
-	fs.BoolVar(&c.print, "print", false, "consume each stored delivery by printing it, without forwarding it anywhere: it is then done")
-	fs.IntVar(&c.workers, "workers", inbox.DefaultWorkers, "deliveries forwarded at once")
-	fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered; applies to the deliveries pending at start too")
-	fs.DurationVar(&c.forwardTimeout, "forward-timeout", 10*time.Second, "how long your app may take to answer")
-	fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
-	fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.complete(e, fs); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return err
-	}
-	return listen(ctx, e, ln, c)
+var listenCommand = &command{
+	name:  "listen",
+	usage: "[-addr HOST:PORT] [-db PATH | -postgres URL] [-forward-to URL | -print]",
+	short: "receive deliveries durably, and forward them to your app",
+	long:  listenExample,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		var c listenConfig
+		fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+		fs.StringVar(&c.db, "db", "dailyhook.db", "SQLite file to store deliveries in, created if absent")
+		fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL URL to store deliveries in, instead of -db; DAILYHOOK_POSTGRES_URL is read when neither is given")
+		fs.StringVar(&c.forwardTo, "forward-to", "", "absolute http or https URL of your app, to POST each stored delivery to")
+		fs.BoolVar(&c.print, "print", false, "consume each stored delivery by printing it, without forwarding it anywhere: it is then done")
+		fs.IntVar(&c.workers, "workers", inbox.DefaultWorkers, "deliveries forwarded at once")
+		fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered; applies to the deliveries pending at start too")
+		fs.DurationVar(&c.forwardTimeout, "forward-timeout", 10*time.Second, "how long your app may take to answer")
+		fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
+		fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := c.complete(e, fs, args); err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", c.addr)
+			if err != nil {
+				return err
+			}
+			return listen(ctx, e, ln, c)
+		}
+	},
 }
 
-// complete checks the flags of c, parsed by fs, and fills in what comes
-// from the environment. Its errors are usage errors.
-func (c *listenConfig) complete(e *env, fs *flag.FlagSet) error {
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+// complete checks the flags of c, parsed by fs, and the arguments, and
+// fills in what comes from the environment. Its errors are usage errors.
+func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, args)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

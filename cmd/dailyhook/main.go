@@ -14,6 +14,7 @@
 //	parse     parse deliveries and print what they hold
 //	webhooks  create, inspect, change and keep active the webhook with
 //	          Daily's API (DAILY_API_KEY)
+//	version   print the version and the VCS revision of this build
 //
 // Run "dailyhook <command> -h" for a command's flags and an example. The
 // webhook's secret comes from the DAILY_WEBHOOK_SECRET environment
@@ -29,7 +30,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"sync"
 	"syscall"
 )
@@ -43,22 +44,8 @@ type env struct {
 	getenv func(string) string
 }
 
-// A command is one subcommand of dailyhook.
-type command struct {
-	summary string
-	run     func(ctx context.Context, e *env, args []string) error
-}
-
-var commands = map[string]command{
-	"listen":   {"receive deliveries durably, and forward them to your app", runListen},
-	"trigger":  {"send signed sample deliveries to a receiver", runTrigger},
-	"verify":   {"say whether a captured delivery is authentic, and if not why", runVerify},
-	"parse":    {"parse deliveries and print what they hold", runParse},
-	"webhooks": {"create, inspect, change and keep active the webhook with Daily's API", runWebhooks},
-}
-
-// errUsage marks an error in how a command was called: exit status 2.
-var errUsage = errors.New("usage")
+// commands are dailyhook's subcommands, in the order of its help.
+var commands = []*command{listenCommand, triggerCommand, verifyCommand, parseCommand, webhooksCommand, versionCommand}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -69,20 +56,23 @@ func main() {
 
 // run runs the command named by args[0] and returns the exit status.
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || isHelp(args[0]) {
 		usage(e.stderr)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
+	if args[0] == "-version" || args[0] == "--version" {
+		args[0] = "version"
+	}
+	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == args[0] })
+	if i < 0 {
 		fmt.Fprintf(e.stderr, "dailyhook: unknown command %q\n\n", args[0])
 		usage(e.stderr)
 		return 2
 	}
-	err := cmd.run(ctx, e, args[1:])
+	err := commands[i].execute(ctx, e, args[0], args[1:])
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
@@ -97,39 +87,10 @@ func run(ctx context.Context, e *env, args []string) int {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "dailyhook is the command line of Daily's webhooks.\n\nUsage:\n\n\tdailyhook <command> [flags] [arguments]\n\nThe commands are:\n\n")
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "\t%-10s %s\n", name, commands[name].summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "\t%-10s %s\n", c.name, c.short)
 	}
 	fmt.Fprint(w, "\nRun \"dailyhook <command> -h\" for a command's flags and an example.\nThe webhook's secret comes from DAILY_WEBHOOK_SECRET, never from a flag.\n")
-}
-
-// flags returns a flag set for command name that writes its help, with
-// the given usage line and example, to e.stderr.
-func flags(e *env, name, synopsis, example string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: dailyhook %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-		fmt.Fprintf(e.stderr, "\nExample:\n\n%s\n", example)
-	}
-	return fs
-}
-
-// parseFlags parses args into fs, turning a bad flag into a usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	return nil
 }
 
 // lockedWriter serialises writes, so that lines written by several

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +100,11 @@ func TestVerify(t *testing.T) {
 	secs := strconv.FormatInt(now.Unix(), 10)
 	var indented bytes.Buffer
 	json.Indent(&indented, body, "", "  ")
+	// Daily's order is that of its sample; a framework sorted the keys.
+	inDailyOrder := []byte(`{"version":"1.0.0","type":"meeting.started","id":"m1","payload":{"start_ts":1,"room":"r"}}`)
+	sorted := []byte(`{"id":"m1","payload":{"room":"r","start_ts":1},"type":"meeting.started","version":"1.0.0"}`)
+	hourAgo := strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)
+	hourAhead := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
 	tests := []struct {
 		name     string
 		vars     map[string]string
@@ -107,11 +114,16 @@ func TestVerify(t *testing.T) {
 		want     string
 	}{
 		{name: "authentic", vars: withSecret, file: write("ok.json", body), ts: secs, sig: sign(secs, body), wantCode: 0, want: "authentic:"},
-		{name: "tampered", vars: withSecret, file: write("tampered.json", bytes.Replace(body, []byte(`"r"`), []byte(`"x"`), 1)), ts: secs, sig: sign(secs, body), wantCode: 1, want: "the body or the timestamp was changed, or another secret signed it"},
-		{name: "re-serialised", vars: withSecret, file: write("pretty.json", indented.Bytes()), ts: secs, sig: sign(secs, body), wantCode: 1, want: "re-serialised"},
-		{name: "trailing newline", vars: withSecret, file: write("nl.json", append(append([]byte{}, body...), '\n')), ts: secs, sig: sign(secs, body), wantCode: 1, want: "without its trailing newline"},
-		{name: "milliseconds", vars: withSecret, file: write("ms.json", body), ts: secs, sig: sign(secs+"000", body), wantCode: 1, want: "in milliseconds"},
-		{name: "stale", vars: withSecret, file: write("old.json", body), ts: "1708526033", sig: sign("1708526033", body), wantCode: 1, want: "stale"},
+		{name: "tampered", vars: withSecret, file: write("tampered.json", bytes.Replace(body, []byte(`"r"`), []byte(`"x"`), 1)), ts: secs, sig: sign(secs, body), wantCode: 1, want: "not authentic: the signature matches neither the body"},
+		{name: "pretty-printed", vars: withSecret, file: write("pretty.json", indented.Bytes()), ts: secs, sig: sign(secs, body), wantCode: 1, want: "not authentic as captured: the signature matches the body without its whitespace, as Daily sends it: the JSON was pretty-printed"},
+		{name: "trailing newline", vars: withSecret, file: write("nl.json", append(append([]byte{}, body...), '\n')), ts: secs, sig: sign(secs, body), wantCode: 1, want: "not authentic as captured: the signature matches the body without its trailing newline: one was added"},
+		{name: "keys sorted, compact", vars: withSecret, file: write("sorted.json", sorted), ts: secs, sig: sign(secs, inDailyOrder), wantCode: 1, want: "not authentic as captured: the signature matches the body with its keys in Daily's order"},
+		{name: "milliseconds", vars: withSecret, file: write("ms.json", body), ts: secs, sig: sign(secs+"000", body), wantCode: 1, want: "not authentic as captured: the signature matches the timestamp " + secs + "000 (in milliseconds)"},
+		{name: "signed an hour ago", vars: withSecret, file: write("old.json", body), ts: hourAgo, sig: sign(hourAgo, body), wantCode: 1, want: "s ago, outside the tolerance"},
+		{name: "signed an hour ahead", vars: withSecret, file: write("ahead.json", body), ts: hourAhead, sig: sign(hourAhead, body), wantCode: 1, want: "s from now, in the future"},
+		{name: "signature cut", vars: withSecret, file: write("cut.json", body), ts: secs, sig: sign(secs, body)[:20], wantCode: 1, want: "not authentic: the signature is not the base64 of a 32-byte HMAC-SHA256"},
+		{name: "timestamp not a number", vars: withSecret, file: write("ts.json", body), ts: "17085x26033", sig: sign(secs, body), wantCode: 1, want: `not authentic: the timestamp "17085x26033" is not a number`},
+		{name: "rotated secrets", vars: map[string]string{"DAILY_WEBHOOK_SECRET": "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM=, " + secret}, file: write("rot.json", body), ts: secs, sig: sign(secs, body), wantCode: 0, want: "authentic:"},
 		{name: "secret not base64", vars: map[string]string{"DAILY_WEBHOOK_SECRET": "not base64!"}, file: write("b.json", body), ts: secs, sig: sign(secs, body), wantCode: 1, want: "not a secret in Daily's form"},
 		{name: "no signature", vars: withSecret, file: write("c.json", body), ts: secs, wantCode: 2},
 	}
@@ -124,6 +136,9 @@ func TestVerify(t *testing.T) {
 			code, stdout, stderr := runCmd(t, tt.vars, "", append(args, tt.file)...)
 			if code != tt.wantCode || !strings.Contains(stdout+stderr, tt.want) {
 				t.Errorf("exit %d:\n%s%s\nwant exit %d and %q", code, stdout, stderr, tt.wantCode, tt.want)
+			}
+			if strings.Count(stdout, "the signature matches") > 1 {
+				t.Errorf("more than one cause named:\n%s", stdout)
 			}
 			if strings.Contains(stdout+stderr, secret) {
 				t.Error("verify printed the secret")
@@ -198,6 +213,11 @@ func TestWebhooksCommands(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &obj) != nil || obj["uuid"] != hook.UUID || obj["retryType"] != "circuit-breaker" {
 		t.Errorf("get -json: exit %d\n%s", code, out)
 	}
+	// Flags may follow the UUID.
+	code, out, errOut = runCmd(t, vars, "", "webhooks", "get", hook.UUID, "-json", "-base-url", d.URL)
+	if code != 0 || json.Unmarshal([]byte(out), &obj) != nil || obj["uuid"] != hook.UUID {
+		t.Errorf("get UUID -json: exit %d\n%s%s", code, out, errOut)
+	}
 	code, out, _ = wh("update", "-events", "meeting.ended", hook.UUID)
 	if code != 0 || !strings.Contains(out, "eventTypes   meeting.ended\n") || strings.Contains(out, secret) {
 		t.Errorf("update: exit %d\n%s", code, out)
@@ -262,6 +282,103 @@ func TestWebhooksCommands(t *testing.T) {
 		if code != tt.want || strings.Contains(out+errOut, "sk-wrong-key") {
 			t.Errorf("%s: exit %d, want %d\n%s%s", tt.name, code, tt.want, out, errOut)
 		}
+	}
+	// A wrong -base-url: the error names the call.
+	code, _, errOut = runCmd(t, vars, "", "webhooks", "list", "-base-url", d.URL+"/nowhere")
+	if code != 1 || !strings.Contains(errOut, "GET /webhooks: 404") {
+		t.Errorf("list with a wrong -base-url: exit %d\n%s\nwant the method and path named", code, errOut)
+	}
+}
+
+// TestWebhooksHelp checks that each verb has a usage line of its own, and
+// that "webhooks -h" lists the verbs and the flags they share.
+func TestWebhooksHelp(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+		not  []string
+	}{
+		{[]string{"webhooks", "-h"}, []string{"webhooks list [-base-url URL] [-json]\n", "webhooks get [-base-url URL] [-json] UUID\n", "webhooks create [-base-url URL] [-json] -url URL\n", "webhooks watch [-base-url URL] [-json] [UUID]\n", "-base-url string", "-json"}, nil},
+		{[]string{"webhooks", "list", "-h"}, []string{"Usage: dailyhook webhooks list [-base-url URL] [-json]\n", "-base-url"}, []string{"UUID", "  -url string"}},
+		{[]string{"webhooks", "create", "-h"}, []string{"Usage: dailyhook webhooks create [-base-url URL] [-json] -url URL\n", "-events", "-retry"}, []string{"UUID"}},
+		{[]string{"webhooks", "watch", "-h"}, []string{"-interval"}, []string{"-events"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runCmd(t, nil, "", tt.args...)
+			if code != 0 {
+				t.Errorf("exit %d, want 0", code)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("help lacks %q:\n%s", w, stderr)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(stderr, n) {
+					t.Errorf("help has %q:\n%s", n, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestTriggerSays checks what trigger prints: each event's type and ID,
+// the types in its help, the nearest type for an unknown one, and a file's
+// delivery labelled by its type.
+func TestTriggerSays(t *testing.T) {
+	var fail atomic.Bool
+	srv := receiverServer(t, &fail)
+	file := filepath.Join(t.TempDir(), "captured.json")
+	sample, _ := eventstest.Sample(events.TypeMeetingEnded)
+	os.WriteFile(file, sample, 0o644)
+	ev, _ := events.Parse(sample)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     *regexp.Regexp
+	}{
+		{"ids", []string{"trigger", "-url", srv.URL, "meeting.started", "meeting.ended"}, 0, regexp.MustCompile(`(?m)^meeting\.started +id=\S+ 200 .*\nmeeting\.ended +id=\S+ 200 `)},
+		{"a file, by type", []string{"trigger", "-url", srv.URL, "-file", file}, 0, regexp.MustCompile(`(?m)^meeting\.ended +id=` + regexp.QuoteMeta(ev.Meta().ID) + ` 200 `)},
+		{"flags after the types", []string{"trigger", "meeting.started", "-url", srv.URL}, 0, regexp.MustCompile(`(?m)^meeting\.started +id=`)},
+		{"nearest type", []string{"trigger", "-url", srv.URL, "meeting.start"}, 2, regexp.MustCompile(`unknown event type "meeting\.start", did you mean meeting\.started\?`)},
+		{"nothing near", []string{"trigger", "-url", srv.URL, "zzzzzzzzzzzzzzzzzzzz"}, 2, regexp.MustCompile(`unknown event type "z+"; `)},
+		{"types in help", []string{"trigger", "-h"}, 0, regexp.MustCompile(`transcript\.ready-to-download`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, withSecret, "", tt.args...)
+			if code != tt.wantCode || !tt.want.MatchString(stdout+stderr) {
+				t.Errorf("exit %d:\n%s%s\nwant exit %d and %v", code, stdout, stderr, tt.wantCode, tt.want)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"-version"}} {
+		code, stdout, stderr := runCmd(t, nil, "", args...)
+		if code != 0 || !strings.HasPrefix(stdout, "dailyhook ") || !strings.Contains(stdout, "revision: ") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+	}
+	tests := []struct {
+		name     string
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{"with VCS", []debug.BuildSetting{{Key: "vcs.revision", Value: "abc123"}, {Key: "vcs.time", Value: "2026-11-30T00:00:00Z"}, {Key: "vcs.modified", Value: "true"}}, "revision: abc123 at 2026-11-30T00:00:00Z, with uncommitted changes\n"},
+		{"without VCS", nil, "revision: unknown, built without VCS information"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			writeVersion(&b, &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/dailywebhooks/events/cmd/dailyhook", Version: "v1.2.3"}, Settings: tt.settings})
+			if !strings.Contains(b.String(), "dailyhook v1.2.3 (github.com/dailywebhooks/events/cmd/dailyhook)\n") || !strings.Contains(b.String(), tt.want) {
+				t.Errorf("writeVersion:\n%s\nwant %q", b.String(), tt.want)
+			}
+		})
 	}
 }
 

@@ -14,153 +14,200 @@ import (
 	"github.com/dailywebhooks/events/webhooks"
 )
 
-const webhooksExample = `	export DAILY_API_KEY=...            # your Daily API key
+var webhooksCommand = &command{
+	name:  "webhooks",
+	short: "create, inspect, change and keep active the webhook with Daily's API",
+	long: `Example:
+
+	export DAILY_API_KEY=...            # your Daily API key
 	export DAILY_WEBHOOK_SECRET=$(openssl rand -base64 32)   # optional: your own hmac
 	dailyhook webhooks create -url https://example.com/daily -events participant.joined,meeting.ended -retry exponential
 	dailyhook webhooks list
-	dailyhook webhooks get UUID
-	dailyhook webhooks update -events meeting.ended UUID
+	dailyhook webhooks get UUID -json
+	dailyhook webhooks update UUID -events meeting.ended
 	dailyhook webhooks reactivate UUID
 	dailyhook webhooks watch -interval 1m      # re-activate whenever Daily's circuit breaker trips
 	dailyhook webhooks delete UUID
 
-create uses DAILY_WEBHOOK_SECRET (its first secret, if several) as the
-webhook's hmac when it is set, and otherwise lets Daily generate one;
-either way it prints the hmac. -json prints Daily's webhook object instead
-of a summary.`
+The API key comes from DAILY_API_KEY, never from a flag. Flags may come
+before or after the UUID.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		apiFlags(fs)
+		return nil
+	},
+	verbs: []*command{
+		webhookVerb("list", "", "list the domain's webhooks", nil, runWebhooksList),
+		webhookVerb("get", "UUID", "print one webhook", nil, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+			w, err := o.client.Get(ctx, uuid)
+			return o.show(w, false, err)
+		})),
+		webhookVerb("create", "-url URL", "create the domain's webhook; Daily first sends it the verification request", paramFlags, runWebhooksCreate),
+		webhookVerb("update", "UUID", "change a webhook; a FAILED one becomes ACTIVE again", paramFlags, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+			p, err := o.params()
+			if err != nil {
+				return err
+			}
+			w, err := o.client.Update(ctx, uuid, p)
+			return o.show(w, false, err)
+		})),
+		webhookVerb("delete", "UUID", "delete a webhook", nil, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+			if err := o.client.Delete(ctx, uuid); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.e.stdout, "deleted %s\n", uuid)
+			return nil
+		})),
+		webhookVerb("reactivate", "UUID", "make a FAILED webhook ACTIVE again", nil, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+			w, err := o.client.Reactivate(ctx, uuid)
+			return o.show(w, false, err)
+		})),
+		webhookVerb("watch", "[UUID]", "poll the webhook, and re-activate it whenever Daily's circuit breaker switches it off", func(fs *flag.FlagSet, o *apiOpts) {
+			fs.DurationVar(&o.interval, "interval", time.Minute, "how often to check the webhook")
+		}, runWebhooksWatch),
+	},
+}
 
-// runWebhooks runs "dailyhook webhooks <verb>".
-func runWebhooks(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
-		fmt.Fprintf(e.stderr, "Usage: dailyhook webhooks list|get|create|update|delete|reactivate|watch [flags] [UUID]\n\nExample:\n\n%s\n", webhooksExample)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: name a verb", errUsage)
+// apiOpts are the flags of a webhooks verb, and what they make.
+type apiOpts struct {
+	baseURL, url, events, retry *string
+	asJSON                      *bool
+	interval                    time.Duration
+	e                           *env
+	client                      *webhooks.Client
+}
+
+// apiFlags defines the flags every webhooks verb has.
+func apiFlags(fs *flag.FlagSet) *apiOpts {
+	return &apiOpts{
+		baseURL: fs.String("base-url", webhooks.DefaultBaseURL, "Daily's REST API"),
+		asJSON:  fs.Bool("json", false, "print Daily's webhook objects as JSON"),
+	}
+}
+
+// paramFlags defines the flags of create and update.
+func paramFlags(fs *flag.FlagSet, o *apiOpts) {
+	o.url = fs.String("url", "", "where Daily POSTs deliveries")
+	o.events = fs.String("events", "", "comma-separated event types; empty means all")
+	o.retry = fs.String("retry", "", "retry type: circuit-breaker or exponential")
+}
+
+// webhookVerb returns the webhooks verb name, with the shared flags, the
+// flags that more defines, and run.
+func webhookVerb(name, usage, short string, more func(*flag.FlagSet, *apiOpts), run func(context.Context, *apiOpts, []string) error) *command {
+	return &command{
+		name:  name,
+		usage: strings.TrimSpace("[-base-url URL] [-json] " + usage),
+		short: short,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			o := apiFlags(fs)
+			if more != nil {
+				more(fs, o)
+			}
+			return func(ctx context.Context, e *env, args []string) error {
+				key := e.getenv("DAILY_API_KEY")
+				if key == "" {
+					return fmt.Errorf("%w: set DAILY_API_KEY to your Daily API key", errUsage)
+				}
+				o.e, o.client = e, webhooks.NewClient(key)
+				o.client.BaseURL = strings.TrimRight(*o.baseURL, "/")
+				return run(ctx, o, args)
+			}
+		},
+	}
+}
+
+// one adapts run, of a verb that takes exactly one UUID.
+func one(run func(ctx context.Context, o *apiOpts, uuid string) error) func(context.Context, *apiOpts, []string) error {
+	return func(ctx context.Context, o *apiOpts, args []string) error {
+		if len(args) != 1 {
+			return fmt.Errorf("%w: it takes the webhook's UUID, and nothing else", errUsage)
 		}
-		return flag.ErrHelp
+		return run(ctx, o, args[0])
 	}
-	verb, args := args[0], args[1:]
-	fs := flags(e, "webhooks "+verb, "[flags] [UUID]", webhooksExample)
-	baseURL := fs.String("base-url", webhooks.DefaultBaseURL, "Daily's REST API")
-	asJSON := fs.Bool("json", false, "print Daily's webhook objects as JSON")
-	var (
-		url, eventList, retry string
-		interval              time.Duration
-	)
-	switch verb {
-	case "create", "update":
-		fs.StringVar(&url, "url", "", "where Daily POSTs deliveries")
-		fs.StringVar(&eventList, "events", "", "comma-separated event types; empty means all")
-		fs.StringVar(&retry, "retry", "", "retry type: circuit-breaker or exponential")
-	case "watch":
-		fs.DurationVar(&interval, "interval", time.Minute, "how often to check the webhook")
-	case "list", "get", "delete", "reactivate":
-	default:
-		return fmt.Errorf("%w: unknown verb %q: list, get, create, update, delete, reactivate or watch", errUsage, verb)
-	}
-	if err := parseFlags(fs, args); err != nil {
+}
+
+// show prints w, unless err.
+func (o *apiOpts) show(w *webhooks.Webhook, withHMAC bool, err error) error {
+	if err != nil {
 		return err
 	}
-	if verb == "watch" && interval <= 0 {
-		return fmt.Errorf("%w: -interval must be positive, not %v", errUsage, interval)
+	return printWebhook(o.e.stdout, w, *o.asJSON, withHMAC)
+}
+
+// params returns the create or update call that the flags describe.
+func (o *apiOpts) params() (webhooks.Params, error) {
+	p := webhooks.Params{URL: *o.url, RetryType: webhooks.RetryType(*o.retry)}
+	if *o.retry != "" && p.RetryType != webhooks.RetryCircuitBreaker && p.RetryType != webhooks.RetryExponential {
+		return p, fmt.Errorf("%w: -retry must be circuit-breaker or exponential", errUsage)
 	}
-	key := e.getenv("DAILY_API_KEY")
-	if key == "" {
-		return fmt.Errorf("%w: set DAILY_API_KEY to your Daily API key", errUsage)
-	}
-	c := webhooks.NewClient(key)
-	c.BaseURL = strings.TrimRight(*baseURL, "/")
-	uuid := ""
-	switch verb {
-	case "get", "update", "delete", "reactivate":
-		if fs.NArg() != 1 {
-			return fmt.Errorf("%w: %s takes the webhook's UUID", errUsage, verb)
-		}
-		uuid = fs.Arg(0)
-	case "watch":
-		if fs.NArg() > 1 {
-			return fmt.Errorf("%w: watch takes at most one UUID", errUsage)
-		}
-		uuid = fs.Arg(0)
-	default:
-		if fs.NArg() != 0 {
-			return fmt.Errorf("%w: %s takes no arguments", errUsage, verb)
-		}
-	}
-	p := webhooks.Params{URL: url, RetryType: webhooks.RetryType(retry)}
-	if retry != "" && p.RetryType != webhooks.RetryCircuitBreaker && p.RetryType != webhooks.RetryExponential {
-		return fmt.Errorf("%w: -retry must be circuit-breaker or exponential", errUsage)
-	}
-	for _, t := range strings.Split(eventList, ",") {
+	for _, t := range strings.Split(*o.events, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			if !events.Type(t).Known() {
-				return fmt.Errorf("%w: unknown event type %q", errUsage, t)
+				return p, fmt.Errorf("%w: unknown event type %q%s", errUsage, t, suggest(t))
 			}
 			p.EventTypes = append(p.EventTypes, events.Type(t))
 		}
 	}
-	show := func(w *webhooks.Webhook, withHMAC bool) error { return printWebhook(e.stdout, w, *asJSON, withHMAC) }
-	switch verb {
-	case "list":
-		ws, err := c.List(ctx)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(e.stdout, ws)
-		}
-		if len(ws) == 0 {
-			fmt.Fprintln(e.stdout, "no webhook")
-		}
-		for i := range ws {
-			fmt.Fprintf(e.stdout, "%s  %-8s %-15s failed=%d  %s  %s\n", ws[i].UUID, ws[i].State, ws[i].RetryType, ws[i].FailedCount, ws[i].URL, eventsOf(&ws[i]))
-		}
-		return nil
-	case "get":
-		w, err := c.Get(ctx, uuid)
-		if err != nil {
-			return err
-		}
-		return show(w, false)
-	case "create":
-		if p.URL == "" {
-			return fmt.Errorf("%w: create needs -url", errUsage)
-		}
-		if secrets := splitSecrets(e.getenv("DAILY_WEBHOOK_SECRET")); len(secrets) > 0 {
-			p.HMAC = secrets[0]
-		}
-		w, err := c.Create(ctx, p)
-		if err != nil {
-			return err
-		}
-		return show(w, true)
-	case "update":
-		w, err := c.Update(ctx, uuid, p)
-		if err != nil {
-			return err
-		}
-		return show(w, false)
-	case "delete":
-		if err := c.Delete(ctx, uuid); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "deleted %s\n", uuid)
-		return nil
-	case "reactivate":
-		w, err := c.Reactivate(ctx, uuid)
-		if err != nil {
-			return err
-		}
-		return show(w, false)
+	return p, nil
+}
+
+func runWebhooksList(ctx context.Context, o *apiOpts, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("%w: list takes no arguments", errUsage)
 	}
-	// watch
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	fmt.Fprintf(e.stderr, "dailyhook: watching the webhook every %v; Ctrl-C stops\n", interval)
-	err := c.KeepActive(ctx, uuid, interval, func(ch webhooks.Check) {
+	ws, err := o.client.List(ctx)
+	if err != nil {
+		return err
+	}
+	if *o.asJSON {
+		return writeJSON(o.e.stdout, ws)
+	}
+	if len(ws) == 0 {
+		fmt.Fprintln(o.e.stdout, "no webhook")
+	}
+	for i := range ws {
+		fmt.Fprintf(o.e.stdout, "%s  %-8s %-15s failed=%d  %s  %s\n", ws[i].UUID, ws[i].State, ws[i].RetryType, ws[i].FailedCount, ws[i].URL, eventsOf(&ws[i]))
+	}
+	return nil
+}
+
+func runWebhooksCreate(ctx context.Context, o *apiOpts, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("%w: create takes no arguments", errUsage)
+	}
+	p, err := o.params()
+	if err != nil {
+		return err
+	}
+	if p.URL == "" {
+		return fmt.Errorf("%w: create needs -url", errUsage)
+	}
+	if secrets := splitSecrets(o.e.getenv("DAILY_WEBHOOK_SECRET")); len(secrets) > 0 {
+		p.HMAC = secrets[0]
+	}
+	w, err := o.client.Create(ctx, p)
+	return o.show(w, true, err)
+}
+
+func runWebhooksWatch(ctx context.Context, o *apiOpts, args []string) error {
+	if len(args) > 1 {
+		return fmt.Errorf("%w: watch takes at most one UUID", errUsage)
+	}
+	if o.interval <= 0 {
+		return fmt.Errorf("%w: -interval must be positive, not %v", errUsage, o.interval)
+	}
+	uuid := ""
+	if len(args) == 1 {
+		uuid = args[0]
+	}
+	logger := slog.New(slog.NewTextHandler(o.e.stderr, nil))
+	fmt.Fprintf(o.e.stderr, "dailyhook: watching the webhook every %v; Ctrl-C stops\n", o.interval)
+	err := o.client.KeepActive(ctx, uuid, o.interval, func(ch webhooks.Check) {
 		if ch.Err != nil {
 			logger.Error("checking the webhook", "err", ch.Err)
 			return
 		}
-		fmt.Fprintf(e.stdout, "%s reactivated %s\n", ch.Time.UTC().Format(time.RFC3339), ch.Webhook.UUID)
+		fmt.Fprintf(o.e.stdout, "%s reactivated %s\n", ch.Time.UTC().Format(time.RFC3339), ch.Webhook.UUID)
 	})
 	if ctx.Err() != nil {
 		return nil

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// A command is one subcommand of dailyhook, or one verb of a group such as
+// "webhooks": it owns its flags, its usage line and its example, as the go
+// command's base.Command does.
+type command struct {
+	// name is how it is called: "listen", or "get" within "webhooks".
+	name string
+	// usage is what follows the name in its usage line: flags and
+	// arguments.
+	usage string
+	// short is its line in the list of commands.
+	short string
+	// long is the example, and what the command does, for -h.
+	long string
+	// setup defines the command's flags on fs and returns what runs it
+	// with the arguments that are not flags. Nil for a group.
+	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	// verbs are the commands of a group.
+	verbs []*command
+}
+
+// errUsage marks an error in how a command was called: exit status 2.
+var errUsage = errors.New("usage")
+
+// execute runs c, named path (such as "webhooks get"), with args.
+func (c *command) execute(ctx context.Context, e *env, path string, args []string) error {
+	if c.verbs != nil {
+		return c.dispatch(ctx, e, path, args)
+	}
+	fs := flag.NewFlagSet(path, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	run := c.setup(fs)
+	fs.Usage = func() { c.help(e.stderr, path, fs) }
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	return run(ctx, e, pos)
+}
+
+// dispatch runs the verb of group c that args name.
+func (c *command) dispatch(ctx context.Context, e *env, path string, args []string) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		c.groupHelp(e.stderr, path)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: name a verb", errUsage)
+		}
+		return flag.ErrHelp
+	}
+	for _, v := range c.verbs {
+		if v.name == args[0] {
+			return v.execute(ctx, e, path+" "+v.name, args[1:])
+		}
+	}
+	return fmt.Errorf("%w: unknown verb %q: %s", errUsage, args[0], c.verbNames())
+}
+
+// verbNames lists the verbs of group c.
+func (c *command) verbNames() string {
+	names := make([]string, len(c.verbs))
+	for i, v := range c.verbs {
+		names[i] = v.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// help writes the usage line of c, its flags and its example.
+func (c *command) help(w io.Writer, path string, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: dailyhook %s %s\n\n%s\n", path, c.usage, c.short)
+	var n int
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprint(w, "\nFlags (before or after the arguments):\n")
+		fs.PrintDefaults()
+	}
+	if c.long != "" {
+		fmt.Fprintf(w, "\n%s\n", c.long)
+	}
+}
+
+// groupHelp writes the verbs of group c with their usage lines, and the
+// flags they share.
+func (c *command) groupHelp(w io.Writer, path string) {
+	fmt.Fprintf(w, "Usage: dailyhook %s <verb> [flags] [arguments]\n\n%s\n\nThe verbs:\n\n", path, c.short)
+	for _, v := range c.verbs {
+		fmt.Fprintf(w, "\t%s %s %s\n\t\t%s\n", path, v.name, v.usage, v.short)
+	}
+	if c.setup != nil {
+		fs := flag.NewFlagSet(path, flag.ContinueOnError)
+		fs.SetOutput(w)
+		c.setup(fs)
+		fmt.Fprint(w, "\nFlags of every verb:\n")
+		fs.PrintDefaults()
+	}
+	if c.long != "" {
+		fmt.Fprintf(w, "\n%s\n", c.long)
+	}
+	fmt.Fprintf(w, "\nRun \"dailyhook %s <verb> -h\" for a verb's flags.\n", path)
+}
+
+// parseArgs parses args into fs, letting flags come before, between or
+// after the arguments, and returns the arguments; after "--", everything is
+// an argument. A bad flag is a usage error.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, rest = args[:i], args[i+1:]
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
+)
+
+var triggerCommand = &command{
+	name:  "trigger",
+	usage: "-url URL [-all | -file F | TYPE...]",
+	short: "send signed sample deliveries to a receiver",
+	long: `Example:
+
+	export DAILY_WEBHOOK_SECRET=...   # the secret your receiver verifies with
+	dailyhook trigger -url http://127.0.0.1:8080/daily participant.joined meeting.ended
+	dailyhook trigger -url http://127.0.0.1:8080/daily -all
+	dailyhook trigger -url http://127.0.0.1:8080/daily -file captured.json
+
+Each delivery is the type's sample with a new event ID, signed as Daily
+signs it, with the first secret of DAILY_WEBHOOK_SECRET. It prints the
+type, the event ID, the status and the latency of each, and exits 1 when
+any answer is not 200: Daily counts anything else as a failure.
+
+The types:
+
+` + typeList(),
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		target := fs.String("url", "", "the receiver's URL (required)")
+		all := fs.Bool("all", false, "send a delivery of every event type")
+		file := fs.String("file", "", "send this file's delivery, as it is (- for standard input)")
+		timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for each answer")
+		return func(ctx context.Context, e *env, args []string) error {
+			if *target == "" {
+				return fmt.Errorf("%w: -url is required", errUsage)
+			}
+			secrets, err := secretsFrom(e)
+			if err != nil {
+				return err
+			}
+			bodies, err := triggerBodies(e, *all, *file, args)
+			if err != nil {
+				return err
+			}
+			return sendAll(ctx, e, &http.Client{Timeout: *timeout}, *target, secrets[0], bodies)
+		}
+	},
+}
+
+// typeList lists the event types, three to a line.
+func typeList() string {
+	var b strings.Builder
+	for i, t := range events.Types() {
+		sep := "  "
+		if i%3 == 0 {
+			sep = "\n\t"
+		}
+		fmt.Fprintf(&b, "%s%-34s", sep, t)
+	}
+	return strings.TrimLeft(b.String(), "\n")
+}
+
+// triggerBodies returns the deliveries that trigger's flags and arguments
+// name: the file's, or a new sample of each type.
+func triggerBodies(e *env, all bool, file string, types []string) ([][]byte, error) {
+	switch {
+	case file != "" && (all || len(types) > 0):
+		return nil, fmt.Errorf("%w: -file takes no types and no -all", errUsage)
+	case file != "":
+		b, err := readInput(e, file)
+		return [][]byte{b}, err
+	case all && len(types) > 0:
+		return nil, fmt.Errorf("%w: -all takes no types", errUsage)
+	case all:
+		for _, t := range events.Types() {
+			types = append(types, string(t))
+		}
+	case len(types) == 0:
+		return nil, fmt.Errorf("%w: name at least one event type, or -all or -file", errUsage)
+	}
+	var bodies [][]byte
+	for _, name := range types {
+		t := events.Type(name)
+		if !t.Known() {
+			return nil, fmt.Errorf("%w: unknown event type %q%s; \"dailyhook trigger -h\" lists them", errUsage, name, suggest(name))
+		}
+		b, err := eventstest.NewDelivery(t, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		bodies = append(bodies, b)
+	}
+	return bodies, nil
+}
+
+// suggest returns ", did you mean X?" for the known type nearest to name,
+// or "" when none is near.
+func suggest(name string) string {
+	best, bestD := "", len(name)/2+1
+	for _, t := range events.Types() {
+		if d := editDistance(name, string(t)); d < bestD {
+			best, bestD = string(t), d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(", did you mean %s?", best)
+}
+
+// editDistance returns the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// sendAll signs and sends each body to target, printing one line each,
+// and returns an error when any was not answered 200.
+func sendAll(ctx context.Context, e *env, client *http.Client, target, secret string, bodies [][]byte) error {
+	failed := 0
+	for _, body := range bodies {
+		label, id := "(does not parse)", "-"
+		if ev, err := events.Parse(body); err == nil {
+			label, id = string(ev.Meta().Type), cmp.Or(ev.Meta().ID, "-")
+		}
+		req, err := eventstest.Signer{Secret: secret}.NewRequest(target, body)
+		if err != nil {
+			return fmt.Errorf("%w: -url: %w", errUsage, err)
+		}
+		start := time.Now()
+		resp, err := client.Do(req.WithContext(ctx))
+		latency := time.Since(start).Round(100 * time.Microsecond)
+		if err != nil {
+			fmt.Fprintf(e.stdout, "%-32s id=%s error %v\n", label, id, err)
+			failed++
+			continue
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		fmt.Fprintf(e.stdout, "%-32s id=%s %d %v\n", label, id, resp.StatusCode, latency)
+		if resp.StatusCode != http.StatusOK {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d deliveries were not answered 200", failed, len(bodies))
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
+)
+
+var verifyCommand = &command{
+	name:  "verify",
+	usage: "-timestamp T -signature S [FILE | -]",
+	short: "say whether a captured delivery is authentic, and if not why",
+	long: `Example:
+
+	export DAILY_WEBHOOK_SECRET=...   # the webhook's hmac; several, comma-separated, while rotating
+	dailyhook verify -timestamp 1708526033 -signature '/YQ1+UYf...=' captured.json
+
+It exits 0 when the delivery is authentic and fresh, and 1 otherwise,
+naming what it found, or saying that it found nothing: the secret is not
+base64, a header was cut or changed, the timestamp is outside the
+tolerance (so long ago, or so far ahead), a trailing newline was added or
+removed, the JSON was pretty-printed, compacted, or had its keys sorted or
+reordered from Daily's order, or the signature was made over the
+millisecond or second form of the timestamp.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		ts := fs.String("timestamp", "", "the X-Webhook-Timestamp header (required)")
+		sig := fs.String("signature", "", "the X-Webhook-Signature header (required)")
+		tolerance := fs.Duration("tolerance", events.DefaultTolerance, "how far the timestamp may be from now")
+		return func(_ context.Context, e *env, args []string) error {
+			if *ts == "" || *sig == "" {
+				return fmt.Errorf("%w: -timestamp and -signature are required", errUsage)
+			}
+			if len(args) > 1 {
+				return fmt.Errorf("%w: one delivery at a time", errUsage)
+			}
+			name := "-"
+			if len(args) == 1 {
+				name = args[0]
+			}
+			secrets := splitSecrets(e.getenv("DAILY_WEBHOOK_SECRET"))
+			if len(secrets) == 0 {
+				return fmt.Errorf("%w: set DAILY_WEBHOOK_SECRET to the webhook's hmac secret (several, comma-separated, while rotating)", errUsage)
+			}
+			body, err := readInput(e, name)
+			if err != nil {
+				return err
+			}
+			verdict, ok := diagnose(secrets, *ts, *sig, body, *tolerance, time.Now())
+			fmt.Fprintln(e.stdout, verdict)
+			if !ok {
+				return errors.New("not authentic")
+			}
+			return nil
+		}
+	},
+}
+
+// diagnose says whether body with the timestamp and signature headers ts
+// and sig is authentic under one of secrets, and if not, why, by trying
+// each cause in turn. It names only what it found.
+func diagnose(secrets []string, ts, sig string, body []byte, tolerance time.Duration, now time.Time) (string, bool) {
+	v, err := events.NewVerifier(events.VerifierConfig{Secrets: secrets, DisableTimestampCheck: true})
+	if err != nil {
+		return "not authentic: DAILY_WEBHOOK_SECRET is not a secret in Daily's form (standard base64)", false
+	}
+	if raw, err := base64.StdEncoding.Strict().DecodeString(sig); err != nil || len(raw) != 32 {
+		return "not authentic: the signature is not the base64 of a 32-byte HMAC-SHA256, as X-Webhook-Signature is: it was cut or changed when it was copied", false
+	}
+	matches := func(ts string, body []byte) bool {
+		_, err := v.Verify(body, sig, ts)
+		return err == nil
+	}
+	if matches(ts, body) {
+		return freshness(v, body, sig, ts, tolerance, now)
+	}
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || n <= 0 {
+		return fmt.Sprintf("not authentic: the timestamp %q is not a number of seconds or milliseconds, as X-Webhook-Timestamp is: it was cut or changed when it was copied", ts), false
+	}
+	var found []string
+	for _, f := range reforms(body) {
+		if matches(ts, f.body) {
+			found = append(found, f.diagnosis)
+		}
+	}
+	for _, alt := range []struct{ ts, what string }{
+		{strconv.FormatInt(n*1000, 10), "in milliseconds"},
+		{strconv.FormatInt(n/1000, 10), "in seconds"},
+	} {
+		if alt.ts != ts && alt.ts != "0" && matches(alt.ts, body) {
+			found = append(found, fmt.Sprintf("the signature matches the timestamp %s (%s), not %s: the captured header was converted", alt.ts, alt.what, ts))
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "not authentic: the signature matches neither the body, nor any form of it this command tries, nor another form of the timestamp: the body or the timestamp was changed, or another secret signed it", false
+	case 1:
+		return "not authentic as captured: " + found[0], false
+	}
+	out := "not authentic as captured:"
+	for _, r := range found {
+		out += "\n  - " + r
+	}
+	return out, false
+}
+
+// freshness says whether an authentic delivery signed at ts is fresh.
+func freshness(v *events.Verifier, body []byte, sig, ts string, tolerance time.Duration, now time.Time) (string, bool) {
+	res, _ := v.Verify(body, sig, ts)
+	if res.Timestamp.IsZero() {
+		return fmt.Sprintf("authentic, but the timestamp %q is not a number of seconds or milliseconds: a receiver refuses it", ts), false
+	}
+	age := now.Sub(res.Timestamp)
+	if age <= tolerance && age >= -tolerance {
+		return "authentic: the signature matches the body and the timestamp is within the tolerance", true
+	}
+	when := fmt.Sprintf("%s ago", age.Round(time.Second))
+	if age < 0 {
+		when = fmt.Sprintf("%s from now, in the future: a clock is wrong", (-age).Round(time.Second))
+	}
+	return fmt.Sprintf("authentic, but stale: signed at %s, %s, outside the tolerance of %v; a receiver refuses it as a possible replay",
+		res.Timestamp.UTC().Format(time.RFC3339), when, tolerance), false
+}
+
+// A reform is a form a body may have had before something changed it on
+// its way, and the diagnosis when the signature matches it.
+type reform struct {
+	body      []byte
+	diagnosis string
+}
+
+// reforms returns the forms the captured body may have had when Daily
+// signed it, each once and none equal to body.
+func reforms(body []byte) []reform {
+	var out []reform
+	add := func(b []byte, diagnosis string) {
+		if b == nil || bytes.Equal(b, body) {
+			return
+		}
+		for _, f := range out {
+			if bytes.Equal(f.body, b) {
+				return
+			}
+		}
+		out = append(out, reform{b, diagnosis})
+	}
+	const raw = "; verify the raw bytes of the request, before any framework reads them"
+	trimmed := bytes.TrimRight(body, "\r\n")
+	add(trimmed, "the signature matches the body without its trailing newline: one was added after the delivery, by whatever saved or passed it on"+raw)
+	add(append(trimmed[:len(trimmed):len(trimmed)], '\n'), "the signature matches the body with a trailing newline: the one Daily sent was removed"+raw)
+	var compact bytes.Buffer
+	if json.Compact(&compact, body) == nil {
+		add(compact.Bytes(), "the signature matches the body without its whitespace, as Daily sends it: the JSON was pretty-printed or re-spaced"+raw)
+	}
+	var indented bytes.Buffer
+	if json.Indent(&indented, body, "", "  ") == nil {
+		add(indented.Bytes(), "the signature matches the body indented: the JSON's whitespace was changed"+raw)
+	}
+	add(dailyOrder(body), "the signature matches the body with its keys in Daily's order: the keys were reordered (sorted, say)"+raw)
+	add(sortedKeys(body), "the signature matches the body with its keys sorted: the keys were reordered"+raw)
+	return out
+}
+
+// sortedKeys returns body re-encoded compactly with its keys sorted, or nil.
+func sortedKeys(body []byte) []byte {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&v) != nil {
+		return nil
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return nil
+	}
+	return bytes.TrimRight(out.Bytes(), "\n")
+}
+
+// dailyOrder returns body re-encoded compactly with the keys of each
+// object in the order of Daily's sample of its type, and the keys the
+// sample lacks after them, in their order; nil when the body is not an
+// event of a known type.
+func dailyOrder(body []byte) []byte {
+	ev, err := events.Parse(body)
+	if err != nil {
+		return nil
+	}
+	sample, ok := eventstest.Sample(ev.Meta().Type)
+	if !ok {
+		return nil
+	}
+	order := map[string][]string{}
+	if keyOrder(sample, "", order) != nil {
+		return nil
+	}
+	var out bytes.Buffer
+	if writeOrdered(&out, body, "", order) != nil {
+		return nil
+	}
+	return out.Bytes()
+}

@@ -95,48 +95,69 @@ func parseNumber(s []byte) (number, bool) {
 			n.sec = n.sec*10 + uint64(c-'0')
 		}
 	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		fstart := i
-		for i < len(s) && isDigit(s[i]) {
-			if d := i - fstart; d < 9 {
-				n.nsec = n.nsec*10 + uint32(s[i]-'0')
-			}
-			i++
-		}
-		fd := i - fstart
-		if fd == 0 {
-			return number{}, false
-		}
-		if fd > 9 {
-			exact = false
-		} else {
-			n.digits = uint8(fd)
-			n.nsec *= uint32(pow10[9-fd])
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		estart := i
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		if i == estart {
-			return number{}, false
-		}
-		exact = false
-	}
-	if i != len(s) {
+	i, fracExact, ok := n.fraction(s, i)
+	if !ok {
 		return number{}, false
 	}
-	if exact {
+	i, hasExp, ok := exponent(s, i)
+	if !ok || i != len(s) {
+		return number{}, false
+	}
+	if exact && fracExact && !hasExp {
 		return n, true
 	}
-	// Exponents, long fractions or long integers: keep the text and take
-	// the value from a float, rounded to the nanosecond.
+	return numberFromFloat(s, n.neg)
+}
+
+// fraction parses the fraction of s that starts at i, if there is one,
+// into n. It returns the index after it, whether it has at most 9 digits
+// (and so is exact), and false for a '.' without digits.
+func (n *number) fraction(s []byte, i int) (next int, exact, ok bool) {
+	if i >= len(s) || s[i] != '.' {
+		return i, true, true
+	}
+	i++
+	fstart := i
+	for i < len(s) && isDigit(s[i]) {
+		if d := i - fstart; d < 9 {
+			n.nsec = n.nsec*10 + uint32(s[i]-'0')
+		}
+		i++
+	}
+	fd := i - fstart
+	switch {
+	case fd == 0:
+		return i, false, false
+	case fd > 9:
+		return i, false, true
+	}
+	n.digits = uint8(fd)
+	n.nsec *= uint32(pow10[9-fd])
+	return i, true, true
+}
+
+// exponent skips the exponent of s that starts at i, if there is one. It
+// returns the index after it, whether there was one, and false for an 'e'
+// without digits.
+func exponent(s []byte, i int) (next int, found, ok bool) {
+	if i >= len(s) || (s[i] != 'e' && s[i] != 'E') {
+		return i, false, true
+	}
+	i++
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	estart := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i, true, i != estart
+}
+
+// numberFromFloat returns the number s, with an exponent, a long fraction
+// or a long integer: its text is kept, and its value taken from a float,
+// rounded to the nanosecond. neg is whether s starts with '-'.
+func numberFromFloat(s []byte, neg bool) (number, bool) {
 	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil || math.Abs(f) >= 1e18 {
 		return number{}, false
@@ -148,7 +169,7 @@ func parseNumber(s []byte) (number, bool) {
 		sec++
 		nsec = 0
 	}
-	return number{neg: f < 0 || n.neg, sec: uint64(sec), nsec: uint32(nsec), digits: 9, text: string(s)}, true
+	return number{neg: f < 0 || neg, sec: uint64(sec), nsec: uint32(nsec), digits: 9, text: string(s)}, true
 }
 
 var pow10 = [...]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}

@@ -98,108 +98,152 @@ func show(w io.Writer, name string, body []byte) error {
 
 // mainFields describes the fields a reader of each event cares most about.
 func mainFields(ev events.Event) string {
-	var f []string
-	add := func(k string, v any) {
-		if s := fmt.Sprint(v); s != "" {
-			f = append(f, k+"="+s)
+	var f fields
+	for _, family := range []func(*fields, events.Event) bool{peopleFields, recordingFields, streamingFields, telephonyFields} {
+		if family(&f, ev) {
+			break
 		}
 	}
+	f.add("room", events.RoomName(ev))
+	return strings.Join(f, " ")
+}
+
+// fields are "key=value" descriptions.
+type fields []string
+
+// add describes v as k, unless it prints empty.
+func (f *fields) add(k string, v any) {
+	if s := fmt.Sprint(v); s != "" {
+		*f = append(*f, k+"="+s)
+	}
+}
+
+// peopleFields describes the events of the meeting and its participants, and reports whether ev is one.
+func peopleFields(f *fields, ev events.Event) bool {
 	switch e := ev.(type) {
 	case *events.MeetingStarted:
-		add("start", e.Payload.StartTS.Time())
+		f.add("start", e.Payload.StartTS.Time())
 	case *events.MeetingEnded:
-		add("start", e.Payload.StartTS.Time())
-		add("end", e.Payload.EndTS.Time())
+		f.add("start", e.Payload.StartTS.Time())
+		f.add("end", e.Payload.EndTS.Time())
 	case *events.ParticipantJoined:
-		add("user", e.Payload.UserName)
-		add("session", e.Payload.SessionID)
-		add("canSend.screenVideo", e.Payload.Permissions.CanSend.Allows(events.MediaScreenVideo))
+		f.add("user", e.Payload.UserName)
+		f.add("session", e.Payload.SessionID)
+		f.add("canSend.screenVideo", e.Payload.Permissions.CanSend.Allows(events.MediaScreenVideo))
 	case *events.ParticipantLeft:
-		add("user", e.Payload.UserName)
-		add("duration", e.Payload.Duration.Duration())
+		f.add("user", e.Payload.UserName)
+		f.add("duration", e.Payload.Duration.Duration())
 	case *events.WaitingParticipantJoined:
-		add("user", e.Payload.UserName)
+		f.add("user", e.Payload.UserName)
 	case *events.WaitingParticipantLeft:
-		add("user", e.Payload.UserName)
-		add("waited", e.Payload.Duration.Duration())
+		f.add("user", e.Payload.UserName)
+		f.add("waited", e.Payload.Duration.Duration())
+	default:
+		return false
+	}
+	return true
+}
+
+// recordingFields describes the events of recordings and transcripts, and reports whether ev is one.
+func recordingFields(f *fields, ev events.Event) bool {
+	switch e := ev.(type) {
 	case *events.RecordingStarted:
-		add("recording", e.Payload.RecordingID)
-		add("layout", e.Payload.Layout.Preset)
+		f.add("recording", e.Payload.RecordingID)
+		f.add("layout", e.Payload.Layout.Preset)
 	case *events.RecordingReadyToDownload:
-		add("recording", e.Payload.RecordingID)
-		add("duration", e.Payload.Duration.Duration())
-		add("s3_key", e.Payload.S3Key)
-		add("tracks", len(e.Payload.Tracks))
+		f.add("recording", e.Payload.RecordingID)
+		f.add("duration", e.Payload.Duration.Duration())
+		f.add("s3_key", e.Payload.S3Key)
+		f.add("tracks", len(e.Payload.Tracks))
 	case *events.RecordingError:
-		add("cloud recording error", e.Payload.Action.IsCloudRecordingError())
-		add("error", e.Payload.ErrorMsg)
-		add("at", e.Payload.Timestamp.Time())
+		f.add("cloud recording error", e.Payload.Action.IsCloudRecordingError())
+		f.add("error", e.Payload.ErrorMsg)
+		f.add("at", e.Payload.Timestamp.Time())
 	case *events.TranscriptStarted:
-		add("transcript", e.Payload.ID)
-		add("status", e.Payload.Status)
+		f.add("transcript", e.Payload.ID)
+		f.add("status", e.Payload.Status)
 	case *events.TranscriptReadyToDownload:
-		add("transcript", e.Payload.ID)
-		add("s3 key", e.Payload.OutParams.S3.Key)
-		add("finished", e.Payload.Status.Finished())
+		f.add("transcript", e.Payload.ID)
+		f.add("s3 key", e.Payload.OutParams.S3.Key)
+		f.add("finished", e.Payload.Status.Finished())
 	case *events.TranscriptError:
-		add("transcript", e.Payload.ID)
-		add("error", e.Payload.Error)
+		f.add("transcript", e.Payload.ID)
+		f.add("error", e.Payload.Error)
+	default:
+		return false
+	}
+	return true
+}
+
+// streamingFields describes the events of live streams and batch jobs, and reports whether ev is one.
+func streamingFields(f *fields, ev events.Event) bool {
+	switch e := ev.(type) {
 	case *events.StreamingStarted:
-		add("instance", e.Payload.InstanceID)
-		add("layout", e.Payload.Layout.Preset)
+		f.add("instance", e.Payload.InstanceID)
+		f.add("layout", e.Payload.Layout.Preset)
 	case *events.StreamingUpdated:
-		add("instance", e.Payload.InstanceID)
-		add("layout", e.Payload.Layout.Preset)
+		f.add("instance", e.Payload.InstanceID)
+		f.add("layout", e.Payload.Layout.Preset)
 	case *events.StreamingEnded:
-		add("instance", e.Payload.InstanceID)
+		f.add("instance", e.Payload.InstanceID)
 	case *events.StreamingError:
-		add("error", e.Payload.ErrorMessage)
+		f.add("error", e.Payload.ErrorMessage)
 	case *events.StreamingWarning:
 		var details bytes.Buffer
 		if json.Compact(&details, e.Payload.Details) == nil {
-			add("details", details.String())
+			f.add("details", details.String())
 		}
 	case *events.BatchProcessorJobFinished:
-		add("job", e.Payload.ID)
-		add("preset", e.Payload.Preset)
-		add("transcript files", len(e.Payload.Output.Transcription))
+		f.add("job", e.Payload.ID)
+		f.add("preset", e.Payload.Preset)
+		f.add("transcript files", len(e.Payload.Output.Transcription))
 	case *events.BatchProcessorError:
-		add("job", e.Payload.ID)
-		add("error", e.Payload.Error)
-	case *events.DialoutConnected:
-		add("destination", e.Payload.Destination)
-	case *events.DialoutAnswered:
-		add("destination", e.Payload.Destination)
-	case *events.DialoutStopped:
-		add("destination", e.Payload.Destination)
-	case *events.DialoutWarning:
-		add("session", e.Payload.SessionID)
-	case *events.DialoutError:
-		add("error", e.Payload.ErrorMsg)
-	case *events.DialinReady:
-		add("sip_endpoint", e.Payload.SIPEndpoint)
-	case *events.DialinConnected:
-		add("from", e.Payload.SIPFrom)
-		add("headers", e.Payload.SIPHeaders.Map())
-	case *events.DialinStopped:
-		add("from", e.Payload.SIPFrom)
-	case *events.DialinWarning:
-		add("warning", e.Payload.ErrorMsg)
-	case *events.DialinError:
-		add("error", e.Payload.ErrorMsg)
-	case *events.CalltransferTriggered:
-		add("to", e.Payload.ToEndpoint)
-		add("sip refer", e.Payload.SIPRefer())
-	case *events.CalltransferInitiated:
-		add("to", e.Payload.ToEndpoint)
-	case *events.CalltransferAnswered:
-		add("to", e.Payload.ToEndpoint)
-	case *events.CalltransferCompleted:
-		add("to", e.Payload.ToEndpoint)
-		add("status", e.Payload.CompleteStatus)
-	case *events.Unknown:
-		add("payload bytes", len(e.Payload))
+		f.add("job", e.Payload.ID)
+		f.add("error", e.Payload.Error)
+	default:
+		return false
 	}
-	add("room", events.RoomName(ev))
-	return strings.Join(f, " ")
+	return true
+}
+
+// telephonyFields describes the events of dial-out, dial-in and call transfers, and unknown events, and reports whether ev is one.
+func telephonyFields(f *fields, ev events.Event) bool {
+	switch e := ev.(type) {
+	case *events.DialoutConnected:
+		f.add("destination", e.Payload.Destination)
+	case *events.DialoutAnswered:
+		f.add("destination", e.Payload.Destination)
+	case *events.DialoutStopped:
+		f.add("destination", e.Payload.Destination)
+	case *events.DialoutWarning:
+		f.add("session", e.Payload.SessionID)
+	case *events.DialoutError:
+		f.add("error", e.Payload.ErrorMsg)
+	case *events.DialinReady:
+		f.add("sip_endpoint", e.Payload.SIPEndpoint)
+	case *events.DialinConnected:
+		f.add("from", e.Payload.SIPFrom)
+		f.add("headers", e.Payload.SIPHeaders.Map())
+	case *events.DialinStopped:
+		f.add("from", e.Payload.SIPFrom)
+	case *events.DialinWarning:
+		f.add("warning", e.Payload.ErrorMsg)
+	case *events.DialinError:
+		f.add("error", e.Payload.ErrorMsg)
+	case *events.CalltransferTriggered:
+		f.add("to", e.Payload.ToEndpoint)
+		f.add("sip refer", e.Payload.SIPRefer())
+	case *events.CalltransferInitiated:
+		f.add("to", e.Payload.ToEndpoint)
+	case *events.CalltransferAnswered:
+		f.add("to", e.Payload.ToEndpoint)
+	case *events.CalltransferCompleted:
+		f.add("to", e.Payload.ToEndpoint)
+		f.add("status", e.Payload.CompleteStatus)
+	case *events.Unknown:
+		f.add("payload bytes", len(e.Payload))
+	default:
+		return false
+	}
+	return true
 }

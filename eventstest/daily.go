@@ -20,20 +20,11 @@ import (
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/internal/redact"
-)
-
-// Retry types and states of a webhook, as Daily names them.
-const (
-	RetryCircuitBreaker = "circuit-breaker"
-	RetryExponential    = "exponential"
-	StateActive         = "ACTIVE"
-	StateFailed         = "FAILED"
+	"github.com/dailywebhooks/events/webhooks"
 )
 
 // Errors of [Daily.Send].
 var (
-	// ErrNoWebhook means that the fake Daily has no webhook to send to.
-	ErrNoWebhook = errors.New("eventstest: no webhook")
 	// ErrWebhookFailed means that the webhook is FAILED: the circuit
 	// breaker stopped every delivery until the webhook is updated.
 	ErrWebhookFailed = errors.New("eventstest: webhook is FAILED; nothing is sent until it is re-activated")
@@ -82,15 +73,15 @@ type DailyConfig struct {
 // A Webhook is the webhook object of a fake Daily, with Daily's JSON
 // names. It formats with its secrets redacted.
 type Webhook struct {
-	UUID      string `json:"uuid"`                // UUID identifies the webhook.
-	URL       string `json:"url"`                 // URL is where deliveries go.
-	HMAC      string `json:"hmac"`                // HMAC is the signing secret, base64.
-	BasicAuth string `json:"basicAuth,omitempty"` // BasicAuth is sent in "Authorization: Basic", when set.
-	RetryType string `json:"retryType"`           // RetryType is RetryCircuitBreaker or RetryExponential.
+	UUID      string             `json:"uuid"`                // UUID identifies the webhook.
+	URL       string             `json:"url"`                 // URL is where deliveries go.
+	HMAC      string             `json:"hmac"`                // HMAC is the signing secret, base64.
+	BasicAuth string             `json:"basicAuth,omitempty"` // BasicAuth is sent in "Authorization: Basic", when set.
+	RetryType webhooks.RetryType `json:"retryType"`           // RetryType is webhooks.RetryCircuitBreaker or webhooks.RetryExponential.
 	// EventTypes are the types delivered; empty means all.
-	EventTypes  []string `json:"eventTypes"`
-	State       string   `json:"state"`       // State is StateActive or StateFailed.
-	FailedCount int      `json:"failedCount"` // FailedCount counts failed tries.
+	EventTypes  []events.Type  `json:"eventTypes"`
+	State       webhooks.State `json:"state"`       // State is webhooks.StateActive or webhooks.StateFailed.
+	FailedCount int            `json:"failedCount"` // FailedCount counts failed tries.
 	// LastMomentPushed is when the last delivery succeeded; nil before.
 	LastMomentPushed *time.Time `json:"lastMomentPushed"`
 	DomainID         string     `json:"domainId"`  // DomainID is DailyConfig.DomainID.
@@ -106,7 +97,7 @@ func (w Webhook) Format(f fmt.State, _ rune) {
 
 // LogValue returns w without its secrets.
 func (w Webhook) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("uuid", w.UUID), slog.String("url", w.URL), slog.String("state", w.State), slog.Int("failed_count", w.FailedCount))
+	return slog.GroupValue(slog.String("uuid", w.UUID), slog.String("url", w.URL), slog.String("state", string(w.State)), slog.Int("failed_count", w.FailedCount))
 }
 
 // An Attempt is one try at a delivery, as the fake Daily recorded it.
@@ -226,7 +217,7 @@ func (d *Daily) RateLimit(n int, retryAfter time.Duration) {
 
 func (w *Webhook) clone() Webhook {
 	c := *w
-	c.EventTypes = append([]string(nil), w.EventTypes...)
+	c.EventTypes = append([]events.Type(nil), w.EventTypes...)
 	if w.LastMomentPushed != nil {
 		t := *w.LastMomentPushed
 		c.LastMomentPushed = &t
@@ -277,11 +268,11 @@ func (d *Daily) authorize(next http.Handler) http.Handler {
 
 // params is the body of a create or update call; a nil field was absent.
 type params struct {
-	URL        *string   `json:"url"`
-	BasicAuth  *string   `json:"basicAuth"`
-	RetryType  *string   `json:"retryType"`
-	EventTypes *[]string `json:"eventTypes"`
-	HMAC       *string   `json:"hmac"`
+	URL        *string             `json:"url"`
+	BasicAuth  *string             `json:"basicAuth"`
+	RetryType  *webhooks.RetryType `json:"retryType"`
+	EventTypes *[]events.Type      `json:"eventTypes"`
+	HMAC       *string             `json:"hmac"`
 }
 
 // readParams decodes and checks a create or update body.
@@ -298,7 +289,7 @@ func readParams(w http.ResponseWriter, r *http.Request) (params, bool) {
 			return p, false
 		}
 	}
-	if p.RetryType != nil && *p.RetryType != RetryCircuitBreaker && *p.RetryType != RetryExponential {
+	if p.RetryType != nil && *p.RetryType != webhooks.RetryCircuitBreaker && *p.RetryType != webhooks.RetryExponential {
 		apiError(w, http.StatusBadRequest, "invalid-request-error", "retryType must be circuit-breaker or exponential")
 		return p, false
 	}
@@ -323,7 +314,7 @@ func (p params) apply(h *Webhook) {
 		h.RetryType = *p.RetryType
 	}
 	if p.EventTypes != nil {
-		h.EventTypes = append([]string(nil), *p.EventTypes...)
+		h.EventTypes = append([]events.Type(nil), *p.EventTypes...)
 	}
 	if p.HMAC != nil {
 		h.HMAC = *p.HMAC
@@ -347,7 +338,7 @@ func (d *Daily) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := d.cfg.Now().UTC()
-	h := Webhook{UUID: newUUID(), RetryType: RetryCircuitBreaker, EventTypes: []string{}, State: StateActive, DomainID: d.cfg.DomainID, CreatedAt: now, UpdatedAt: now}
+	h := Webhook{UUID: newUUID(), RetryType: webhooks.RetryCircuitBreaker, EventTypes: []events.Type{}, State: webhooks.StateActive, DomainID: d.cfg.DomainID, CreatedAt: now, UpdatedAt: now}
 	p.apply(&h)
 	if h.HMAC == "" {
 		secret, err := events.NewSecret()
@@ -420,7 +411,7 @@ func (d *Daily) update(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "not-found", "no webhook with that uuid")
 		return
 	}
-	h.State, h.FailedCount, h.UpdatedAt = StateActive, 0, d.cfg.Now().UTC()
+	h.State, h.FailedCount, h.UpdatedAt = webhooks.StateActive, 0, d.cfg.Now().UTC()
 	h.LastMomentPushed = d.hook.LastMomentPushed
 	d.hook = &h
 	writeJSON(w, h.clone())
@@ -492,7 +483,7 @@ func (d *Daily) SendType(ctx context.Context, t events.Type) error {
 //     never becomes FAILED.
 //
 // A success sets failedCount back to 0. Each try is signed anew and
-// recorded (see [Daily.Attempts]). The error wraps [ErrNoWebhook],
+// recorded (see [Daily.Attempts]). The error wraps [webhooks.ErrNoWebhook],
 // [ErrWebhookFailed], [ErrNotSubscribed] or [ErrDeliveryFailed].
 func (d *Daily) Send(ctx context.Context, body []byte) error {
 	var env struct {
@@ -503,18 +494,18 @@ func (d *Daily) Send(ctx context.Context, body []byte) error {
 	d.mu.Lock()
 	if d.hook == nil {
 		d.mu.Unlock()
-		return ErrNoWebhook
+		return webhooks.ErrNoWebhook
 	}
 	h := d.hook.clone()
 	d.mu.Unlock()
-	if h.State == StateFailed {
+	if h.State == webhooks.StateFailed {
 		return ErrWebhookFailed
 	}
-	if len(h.EventTypes) > 0 && !slices.Contains(h.EventTypes, string(env.Type)) {
+	if len(h.EventTypes) > 0 && !slices.Contains(h.EventTypes, env.Type) {
 		return fmt.Errorf("%w: %s", ErrNotSubscribed, env.Type)
 	}
 	tries := 1
-	if h.RetryType == RetryExponential {
+	if h.RetryType == webhooks.RetryExponential {
 		tries = 5
 	}
 	wait := d.cfg.Backoff
@@ -540,7 +531,7 @@ func (d *Daily) Send(ctx context.Context, body []byte) error {
 			return ctx.Err()
 		}
 		d.mu.Lock()
-		stopped := d.hook == nil || d.hook.State == StateFailed
+		stopped := d.hook == nil || d.hook.State == webhooks.StateFailed
 		d.mu.Unlock()
 		if stopped || try == tries {
 			break
@@ -569,7 +560,7 @@ func (d *Daily) record(a Attempt, uuid string) {
 		return
 	}
 	h.FailedCount++
-	if h.RetryType != RetryExponential && h.FailedCount >= 3 {
-		h.State = StateFailed
+	if h.RetryType != webhooks.RetryExponential && h.FailedCount >= 3 {
+		h.State = webhooks.StateFailed
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
+	"github.com/dailywebhooks/events/webhooks"
 )
 
 // endpoint is a receiver for the fake's deliveries: it verifies them with
@@ -223,9 +224,9 @@ func TestDailyCircuitBreaker(t *testing.T) {
 			t.Fatalf("failing delivery %d: %v, want ErrDeliveryFailed", i, err)
 		}
 		h, _ := d.Webhook()
-		wantState := "ACTIVE"
+		wantState := webhooks.StateActive
 		if i == 2 {
-			wantState = "FAILED"
+			wantState = webhooks.StateFailed
 		}
 		if h.FailedCount != i+1 || h.State != wantState {
 			t.Errorf("after %d failures: failedCount %d, state %s; want %d, %s", i+1, h.FailedCount, h.State, i+1, wantState)

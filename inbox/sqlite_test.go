@@ -1,7 +1,6 @@
 package inbox_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -22,24 +21,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
-
-// syncBuffer is a bytes.Buffer safe for the inbox's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func stop(t *testing.T, in interface{ Stop(context.Context) error }) {
 	t.Helper()
@@ -206,7 +187,7 @@ func TestSQLiteVanishedFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "inbox.db")
-	var logs syncBuffer
+	var logs eventstest.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: logger, Workers: -1}
 	in, err := sqlite.Open(ctx, path, cfg)
@@ -254,7 +235,7 @@ func TestSQLiteReplacedFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "inbox.db")
-	var logs syncBuffer
+	var logs eventstest.Buffer
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Workers: -1}
 	in, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
@@ -354,7 +335,7 @@ func TestOnStored(t *testing.T) {
 func TestClientLeftDuringCommit(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "inbox.db")
-	var logs syncBuffer
+	var logs eventstest.Buffer
 	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Workers: -1, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	in, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {

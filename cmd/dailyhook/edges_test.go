@@ -20,7 +20,7 @@ import (
 // running is a listen started in process by startListen.
 type running struct {
 	url            string
-	stdout, stderr *syncBuffer
+	stdout, stderr *eventstest.Buffer
 	cancel         context.CancelFunc
 	done           chan error
 }
@@ -32,7 +32,7 @@ func startListen(t *testing.T, c listenConfig) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &running{url: "http://" + ln.Addr().String(), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	r := &running{url: "http://" + ln.Addr().String(), stdout: &eventstest.Buffer{}, stderr: &eventstest.Buffer{}, done: make(chan error, 1)}
 	e := &env{stdout: r.stdout, stderr: r.stderr, getenv: func(string) string { return "" }}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -193,7 +193,7 @@ func TestListenSecondWorkerRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out eventstest.Buffer
 	e := &env{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}
 	err = listen(context.Background(), e, ln, listenConfig{db: db, forwardTo: a.srv.URL, secrets: []string{secret}, workers: 1, maxAttempts: 1, forwardTimeout: time.Second})
 	if err == nil || !strings.Contains(err.Error(), db) || !strings.Contains(err.Error(), "in use by another process") {
@@ -278,7 +278,7 @@ func TestListenPostgresFromEnvironment(t *testing.T) {
 		t.Errorf("stderr shows the password:\n%s", stderr)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut eventstest.Buffer
 	e := &env{stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, e, []string{"listen", "-addr", "127.0.0.1:0", "-db", "flag.db"}) }()

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 var (
@@ -57,7 +59,7 @@ func buildDailyhook(t *testing.T) string {
 // process is a dailyhook run as a process.
 type process struct {
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *eventstest.Buffer
 	url            string
 }
 
@@ -67,7 +69,7 @@ func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
 	bin := buildDailyhook(t)
 	port := freePort(t)
-	p := &process{stdout: &syncBuffer{}, stderr: &syncBuffer{}, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	p := &process{stdout: &eventstest.Buffer{}, stderr: &eventstest.Buffer{}, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	p.cmd = exec.Command(bin, append([]string{"listen", "-addr", fmt.Sprintf("127.0.0.1:%d", port)}, args...)...)
 	p.cmd.Env = append(os.Environ(), "DAILY_WEBHOOK_SECRET="+secret)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr

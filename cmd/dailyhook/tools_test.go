@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -233,8 +232,8 @@ func TestWebhooksCommands(t *testing.T) {
 	}
 	fail.Store(false)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout syncBuffer
-	e := &env{stdout: &stdout, stderr: &syncBuffer{}, getenv: func(k string) string { return vars[k] }}
+	var stdout eventstest.Buffer
+	e := &env{stdout: &stdout, stderr: &eventstest.Buffer{}, getenv: func(k string) string { return vars[k] }}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, e, []string{"webhooks", "watch", "-base-url", d.URL, "-interval", "10ms"}) }()
 	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stdout.String(), "reactivated "+hook.UUID); time.Sleep(10 * time.Millisecond) {
@@ -382,20 +381,3 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,24 +21,6 @@ import (
 
 const secret = "ZGFpbHkgd2ViaG9vayB0ZXN0IGtleSwgMzIgYnl0ZXM="
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestEndToEnd serves the receiver on a loopback port and sends it real
 // HTTP requests signed by the package's test kit.
 func TestEndToEnd(t *testing.T) {
@@ -48,7 +29,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String() + "/daily"
-	var out syncBuffer
+	var out eventstest.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, ln, events.VerifierConfig{Secrets: []string{secret}}, &out) }()

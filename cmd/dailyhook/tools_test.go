@@ -380,4 +380,3 @@ func TestVersion(t *testing.T) {
 		})
 	}
 }
-

@@ -3,7 +3,7 @@ module github.com/dailywebhooks/events/inbox
 go 1.26.0
 
 require (
-	github.com/dailywebhooks/events v0.0.0
+	github.com/dailywebhooks/events v0.1.0
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/riverqueue/river v0.51.2
 	github.com/riverqueue/river/riverdriver v0.51.2
@@ -35,5 +35,3 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
-
-replace github.com/dailywebhooks/events => ../

@@ -3,8 +3,8 @@ module github.com/dailywebhooks/events/cmd/dailyhook
 go 1.26.0
 
 require (
-	github.com/dailywebhooks/events v0.0.0
-	github.com/dailywebhooks/events/inbox v0.0.0
+	github.com/dailywebhooks/events v0.1.0
+	github.com/dailywebhooks/events/inbox v0.1.0
 )
 
 require (
@@ -35,9 +35,4 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
-)
-
-replace (
-	github.com/dailywebhooks/events => ../..
-	github.com/dailywebhooks/events/inbox => ../../inbox
 )

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
@@ -56,19 +57,28 @@ func Example() {
 	// meeting ended in standup (attempt 1)
 }
 
-// ExampleInbox_Replay recovers the deliveries that failed every attempt,
-// or did not parse, once the cause is fixed.
-func ExampleInbox_Replay() {
+// ExampleInbox_ReplayDead recovers the deliveries of one type that failed
+// every attempt, or did not parse, once the cause is fixed; as
+// "dailyhook inbox replay -dead -type recording.ready-to-download -since 24h"
+// does. (It does not run: it needs an inbox with dead deliveries.)
+func ExampleInbox_ReplayDead() {
 	var in *inbox.Inbox // from sqlite.Open or postgres.Open
 	ctx := context.Background()
-	dead, err := in.DeadLetters(ctx, 100)
+	f := inbox.Filter{
+		States: []inbox.State{inbox.StateDead},
+		Type:   events.TypeRecordingReadyToDownload,
+		Since:  time.Now().Add(-24 * time.Hour),
+	}
+	dead, err := in.List(ctx, f)
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, d := range dead {
-		log.Printf("%s %s failed %d times: %s", d.Delivery.Type, d.Delivery.ID, d.Attempts, d.LastError())
-		if _, err := in.Replay(ctx, d.Delivery.ID); err != nil {
-			log.Print(err)
-		}
+	for _, e := range dead {
+		log.Printf("%s %s failed %d times: %s", e.Delivery.Type, e.Delivery.ID, e.Attempts, e.LastError())
 	}
+	n, err := in.ReplayDead(ctx, f)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("%d deliveries pending again", n)
 }

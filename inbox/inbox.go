@@ -11,15 +11,22 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dailywebhooks/events"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Kind is the River job kind of a stored delivery.
@@ -70,14 +77,53 @@ type Delivery struct {
 	Type string `json:"type"`
 	// ReceivedAt is when the endpoint received the delivery.
 	ReceivedAt time.Time `json:"received_at"`
-	// Body is the delivery exactly as received. It is stored as base64,
-	// so that the database keeps every byte, even of one that is not
-	// valid JSON.
-	Body []byte `json:"body"`
+	// Body is the delivery exactly as received. It is stored as a JSON
+	// string ("text") when it is valid UTF-8, as every delivery of Daily's
+	// is, so that River's UI and a look at the database show it; and as
+	// base64 ("body") otherwise, so that the database keeps every byte.
+	// Deliveries stored by earlier versions, in base64, still read.
+	Body []byte `json:"-"`
 	// ParseError is why the delivery did not parse when it was received,
 	// or "". Such a delivery is dead-lettered at its first attempt, to be
 	// replayed once a newer version of this module can parse it.
 	ParseError string `json:"parse_error,omitempty"`
+}
+
+// deliveryJSON is the stored form of a Delivery.
+type deliveryJSON struct {
+	Key        string    `json:"key"`
+	ID         string    `json:"id"`
+	Type       string    `json:"type"`
+	ReceivedAt time.Time `json:"received_at"`
+	Text       *string   `json:"text,omitempty"`
+	Body       []byte    `json:"body,omitempty"`
+	ParseError string    `json:"parse_error,omitempty"`
+}
+
+// MarshalJSON writes d in its stored form: its body as text when it is
+// valid UTF-8, in base64 otherwise.
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	j := deliveryJSON{Key: d.Key, ID: d.ID, Type: d.Type, ReceivedAt: d.ReceivedAt, ParseError: d.ParseError}
+	if utf8.Valid(d.Body) {
+		text := string(d.Body)
+		j.Text = &text
+	} else {
+		j.Body = d.Body
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads d in its stored form, either of them.
+func (d *Delivery) UnmarshalJSON(b []byte) error {
+	var j deliveryJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, ReceivedAt: j.ReceivedAt, Body: j.Body, ParseError: j.ParseError}
+	if j.Text != nil {
+		d.Body = []byte(*j.Text)
+	}
+	return nil
 }
 
 // Kind returns [Kind]: Delivery is a River job args type.
@@ -134,6 +180,15 @@ type Config struct {
 	// Logger receives the inbox's and River's logs. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// MeterProvider records the inbox's metrics (see MetricDeliveries and
+	// the others) and River's, through otelriver. Nil means
+	// OpenTelemetry's global provider, which records nothing until an
+	// application sets one.
+	MeterProvider metric.MeterProvider
+	// TracerProvider records a span per delivery received and one per
+	// attempt at handling it, linked to it, and River's. Nil means
+	// OpenTelemetry's global provider.
+	TracerProvider trace.TracerProvider
 	// OnStored, when not nil, is told of each delivery answered 200
 	// because it is committed: duplicate reports that it was stored
 	// before, by this request's retry or by another replica. It runs on
@@ -165,6 +220,7 @@ type Inbox struct {
 	cfg    Config
 	log    *slog.Logger
 	hooks  storeHooks
+	tel    *telemetry
 
 	inserts  chan *insert // deliveries waiting to be stored
 	stopping chan struct{}
@@ -200,7 +256,15 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	if err := migrate(ctx, s.Driver, log); err != nil {
 		return nil, err
 	}
-	in := &Inbox{cfg: cfg, log: log, hooks: storeHooks{s.Complete, s.Check, s.Close}, inserts: make(chan *insert), stopping: make(chan struct{})}
+	var stats func(context.Context) (Stats, error)
+	if s.Stats != nil {
+		stats = func(ctx context.Context) (Stats, error) { return s.Stats(ctx, cfg.Queue) }
+	}
+	tel, err := newTelemetry(cfg, stats)
+	if err != nil {
+		return nil, fmt.Errorf("%w: telemetry: %w", ErrConfig, err)
+	}
+	in := &Inbox{cfg: cfg, log: log, hooks: storeHooks{s.Complete, s.Check, s.Close, stats}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{})}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
 		return nil, err
@@ -248,6 +312,10 @@ func (c Config) riverConfig(workers *river.Workers) *river.Config {
 		RescueStuckJobsAfter: c.RescueAfter,
 		RetryPolicy:          c.RetryPolicy,
 		Workers:              workers,
+		// River's own spans and metrics.
+		Plugins: []rivertype.Plugin{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
+			MeterProvider: c.MeterProvider, TracerProvider: c.TracerProvider, DurationUnit: "s",
+		})},
 	}
 	if c.Workers > 0 {
 		rc.Queues = map[string]river.QueueConfig{c.Queue: {MaxWorkers: c.Workers}}
@@ -295,6 +363,31 @@ func RiverClient[TTx any](in *Inbox) *river.Client[TTx] {
 	return c
 }
 
+// Stats returns the counts of the inbox's deliveries by state, and when
+// the oldest not yet handled was stored. It needs a store that counts (the
+// sqlite and postgres packages' do); others return an error.
+func (in *Inbox) Stats(ctx context.Context) (Stats, error) {
+	if in.hooks.stats == nil {
+		return Stats{}, errors.New("inbox: this store does not count its deliveries")
+	}
+	return in.hooks.stats(ctx)
+}
+
+// Ready returns nil when the inbox can store deliveries: its database
+// answers, and its store's check holds (for SQLite, the file at the path
+// is the one opened). A readiness probe calls it.
+func (in *Inbox) Ready(ctx context.Context) error {
+	if err := in.checkStore(); err != nil {
+		return err
+	}
+	if in.hooks.stats != nil {
+		if _, err := in.hooks.stats(ctx); err != nil {
+			return fmt.Errorf("inbox: the database does not answer: %w", err)
+		}
+	}
+	return nil
+}
+
 // Config returns the inbox's config, with the defaults filled in.
 func (in *Inbox) Config() Config { return in.cfg }
 
@@ -326,6 +419,9 @@ func (in *Inbox) Stop(ctx context.Context) error {
 			cancel()
 		}
 	}
+	if in.tel.reg != nil {
+		in.tel.reg.Unregister()
+	}
 	if in.hooks.close != nil {
 		err = errors.Join(err, in.hooks.close())
 	}
@@ -335,38 +431,55 @@ func (in *Inbox) Stop(ctx context.Context) error {
 // ServeHTTP receives one delivery; see [Inbox] for the statuses.
 func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := time.Now()
-	body, _, ok := in.cfg.Verifier.Receive(w, r, in.cfg.StrictVerificationRequest, func(status int, err error) {
-		in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: delivery refused", slog.Any("err", err), slog.Int("status", status), slog.String("remote", r.RemoteAddr))
+	ctx, span := in.tel.tracer.Start(r.Context(), "dailyhook.receive", trace.WithSpanKind(trace.SpanKindServer))
+	status := http.StatusOK
+	body, _, ok := in.cfg.Verifier.Receive(w, r, in.cfg.StrictVerificationRequest, func(st int, err error) {
+		status = st
+		in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: delivery refused", slog.Any("err", err), slog.Int("status", st), slog.String("remote", r.RemoteAddr))
 	})
-	if !ok {
-		return
+	if ok {
+		status = in.receive(ctx, w, body, received)
 	}
+	in.tel.deliveries.Add(ctx, 1, statusAttr(status))
+	span.SetAttributes(attribute.Int("http.response.status_code", status))
+	if status >= 500 {
+		span.SetStatus(codes.Error, http.StatusText(status))
+	}
+	span.End()
+}
+
+// receive stores the authentic delivery body, answers, and returns the
+// status; 0 when the client left before the outcome was known.
+func (in *Inbox) receive(ctx context.Context, w http.ResponseWriter, body []byte, received time.Time) int {
 	d := Delivery{ReceivedAt: received.UTC(), Body: body}
-	opts := &river.InsertOpts{Queue: in.cfg.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	opts := &river.InsertOpts{Queue: in.cfg.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, Metadata: traceMetadata(ctx)}
 	ev, perr := in.cfg.Parser.Parse(body)
 	if perr != nil {
 		ev = nil
 		d.ParseError = perr.Error()
 		opts.MaxAttempts = 1 // straight to the dead letters
-		in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: stored a delivery that does not parse", slog.Any("err", perr))
+		in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: stored a delivery that does not parse", slog.Any("err", perr))
 	} else {
 		d.ID, d.Type = ev.Meta().ID, string(ev.Meta().Type)
 	}
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("daily.event.type", d.Type), attribute.String("daily.event.id", d.ID))
 	d.Key = in.cfg.Key(ev, body)
-	dup, err := in.store(r.Context(), d, opts)
+	dup, err := in.store(ctx, d, opts)
 	switch {
 	case errors.Is(err, errOutcomeUnknown):
-		in.log.LogAttrs(r.Context(), slog.LevelWarn, "inbox: the client left before the delivery's commit ended; if it was committed, Daily's retry is a duplicate and is answered 200 without being stored again", slog.String("type", d.Type), slog.String("id", d.ID), slog.Any("err", err))
+		in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: the client left before the delivery's commit ended; if it was committed, Daily's retry is a duplicate and is answered 200 without being stored again", slog.String("type", d.Type), slog.String("id", d.ID), slog.Any("err", err))
+		return 0
 	case err != nil:
-		in.log.LogAttrs(r.Context(), slog.LevelError, "inbox: delivery not stored", slog.Any("err", fmt.Errorf("%w: %w", ErrStore, err)), slog.String("type", d.Type), slog.String("id", d.ID))
+		in.log.LogAttrs(ctx, slog.LevelError, "inbox: delivery not stored", slog.Any("err", fmt.Errorf("%w: %w", ErrStore, err)), slog.String("type", d.Type), slog.String("id", d.ID))
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
-		return
-	default:
-		if in.cfg.OnStored != nil {
-			in.cfg.OnStored(d, dup)
-		}
-		w.WriteHeader(http.StatusOK)
+		return http.StatusServiceUnavailable
 	}
+	if in.cfg.OnStored != nil {
+		in.cfg.OnStored(d, dup)
+	}
+	in.tel.ack.Record(ctx, time.Since(received).Seconds())
+	w.WriteHeader(http.StatusOK)
+	return http.StatusOK
 }
 
 // An insert is a delivery waiting to be stored, and where its outcome goes.
@@ -487,96 +600,15 @@ func (in *Inbox) checkStore() error {
 	return in.hooks.check()
 }
 
-// A DeadLetter is a delivery that was discarded: it failed every attempt,
-// or did not parse.
-type DeadLetter struct {
-	// JobID is the River job's ID.
-	JobID int64
-	// Delivery is what was stored.
-	Delivery Delivery
-	// Attempts is how many attempts were made.
-	Attempts int
-	// Errors are the errors of the attempts, oldest first.
-	Errors []rivertype.AttemptError
-	// DiscardedAt is when the last attempt failed.
-	DiscardedAt time.Time
-}
-
-// LastError returns the error of the last attempt, or "".
-func (d DeadLetter) LastError() string {
-	if len(d.Errors) == 0 {
-		return ""
-	}
-	return d.Errors[len(d.Errors)-1].Error
-}
-
-// DeadLetters lists the dead-lettered deliveries, oldest first, at most
-// limit of them (all of them for limit ≤ 0).
-func (in *Inbox) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
-	return in.deadLetters(ctx, limit, "")
-}
-
-// deadLetters lists the dead letters, of event ID id only when it is not
-// empty.
-func (in *Inbox) deadLetters(ctx context.Context, limit int, id string) ([]DeadLetter, error) {
-	const page = 100
-	params := river.NewJobListParams().Kinds(Kind).Queues(in.cfg.Queue).States(rivertype.JobStateDiscarded).First(page)
-	if id != "" {
-		params = params.Where("args->>'id' = @event_id", river.NamedArgs{"event_id": id})
-	}
-	var out []DeadLetter
-	for {
-		res, err := in.client.JobList(ctx, params)
-		if err != nil {
-			return nil, fmt.Errorf("inbox: listing dead letters: %w", err)
-		}
-		for _, job := range res.Jobs {
-			dl, err := deadLetter(job)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, dl)
-			if limit > 0 && len(out) == limit {
-				return out, nil
-			}
-		}
-		if len(res.Jobs) < page {
-			return out, nil
-		}
-		params = params.After(res.LastCursor)
-	}
-}
-
-func deadLetter(job *rivertype.JobRow) (DeadLetter, error) {
-	var d Delivery
-	if err := json.Unmarshal(job.EncodedArgs, &d); err != nil {
-		return DeadLetter{}, fmt.Errorf("inbox: job %d: %w", job.ID, err)
-	}
-	dl := DeadLetter{JobID: job.ID, Delivery: d, Attempts: job.Attempt, Errors: job.Errors}
-	if job.FinalizedAt != nil {
-		dl.DiscardedAt = *job.FinalizedAt
-	}
-	return dl, nil
-}
-
-// Replay makes the dead-lettered deliveries of event ID id available again,
-// for one more attempt each, and returns how many there were. Use it after
-// fixing what made them fail, or after upgrading this module so that it
-// parses them. The error wraps [ErrNotFound] when there is none.
+// Replay makes the dead deliveries of event ID id pending again, for one
+// more attempt each, and returns how many there were: ReplayDead of that
+// ID. The error wraps [ErrNotFound] when there is none.
 func (in *Inbox) Replay(ctx context.Context, id string) (int, error) {
-	dls, err := in.deadLetters(ctx, 0, id)
-	if err != nil {
-		return 0, err
+	n, err := in.ReplayDead(ctx, Filter{IDs: []string{id}})
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	if len(dls) == 0 {
-		return 0, fmt.Errorf("%w: %q", ErrNotFound, id)
-	}
-	for _, dl := range dls {
-		if err := in.ReplayJob(ctx, dl.JobID); err != nil {
-			return 0, err
-		}
-	}
-	return len(dls), nil
+	return n, err
 }
 
 // ReplayJob makes the dead-lettered job jobID available again for one more
@@ -604,16 +636,26 @@ type worker struct {
 	in *Inbox
 }
 
-// Work parses the stored delivery and hands it to Handle. River recovers a
-// panic and fails the attempt.
+// Work parses the stored delivery and hands it to Handle, in a span of
+// its own linked to the span that received the delivery. An error or a
+// panic fails the attempt; the last failed attempt dead-letters the
+// delivery, which is logged at ERROR and counted.
 func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
-	ev, err := w.in.cfg.Parser.Parse(job.Args.Body)
-	if err != nil {
-		return fmt.Errorf("inbox: parsing the stored delivery: %w", err)
-	}
+	d := job.Args
+	ctx, span := w.in.tel.tracer.Start(ctx, "dailyhook.attempt",
+		trace.WithLinks(trace.Link{SpanContext: receivedSpan(job.Metadata)}),
+		trace.WithAttributes(attribute.String("daily.event.type", d.Type), attribute.String("daily.event.id", d.ID), attribute.Int("dailyhook.attempt", job.Attempt)))
 	ctx = context.WithValue(ctx, attemptKey{}, job.Attempt)
-	if err := w.in.cfg.Handle(ctx, ev); err != nil {
-		w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: attempt failed", slog.String("type", job.Args.Type), slog.String("id", job.Args.ID), slog.Int("attempt", job.Attempt), slog.Any("err", err))
+	err := w.handle(ctx, d)
+	endSpan(span, err)
+	last := job.Attempt >= job.MaxAttempts
+	w.in.tel.attempt(ctx, d, err, last)
+	switch {
+	case err != nil && last:
+		w.in.log.LogAttrs(ctx, slog.LevelError, "inbox: delivery dead-lettered after its last attempt; replay it with dailyhook inbox replay, or Inbox.Replay", slog.String("type", d.Type), slog.String("id", d.ID), slog.Int("attempts", job.Attempt), slog.Any("err", err))
+		return err
+	case err != nil:
+		w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: attempt failed", slog.String("type", d.Type), slog.String("id", d.ID), slog.Int("attempt", job.Attempt), slog.Any("err", err))
 		return err
 	}
 	// Record the success before taking other work, so that a crash
@@ -621,8 +663,23 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 	// the last batch of completions.
 	if w.in.hooks.complete != nil {
 		if err := w.in.hooks.complete(ctx, job); err != nil {
-			w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: recording a completion", slog.String("id", job.Args.ID), slog.Any("err", err))
+			w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: recording a completion", slog.String("id", d.ID), slog.Any("err", err))
 		}
 	}
 	return nil
+}
+
+// handle parses d and hands it to Handle, turning a panic into an error.
+func (w *worker) handle(ctx context.Context, d Delivery) (err error) {
+	ev, err := w.in.cfg.Parser.Parse(d.Body)
+	if err != nil {
+		return fmt.Errorf("inbox: parsing the stored delivery: %w", err)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: %v", events.ErrHandlerPanic, v)
+			w.in.log.LogAttrs(ctx, slog.LevelError, "inbox: Handle panicked", slog.String("type", d.Type), slog.String("id", d.ID), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	return w.in.cfg.Handle(ctx, ev)
 }

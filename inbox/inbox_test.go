@@ -228,10 +228,10 @@ func TestInboxBadInput(t *testing.T) {
 	}
 	tl.waitHandled(t, []string{"new-type"}, 10*time.Second)
 	ctx := context.Background()
-	var dead []inbox.DeadLetter
+	var dead []inbox.Entry
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		var err error
-		if dead, err = in.DeadLetters(ctx, 0); err != nil {
+		if dead, err = in.List(ctx, inbox.Filter{States: []inbox.State{inbox.StateDead}}); err != nil {
 			t.Fatal(err)
 		}
 		if len(dead) >= wantDead {
@@ -301,7 +301,7 @@ func TestInboxFlakyHandler(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of %d events handled after a minute", done, len(ids))
 		}
-		dead, err := in.DeadLetters(ctx, 0)
+		dead, err := in.List(ctx, inbox.Filter{States: []inbox.State{inbox.StateDead}})
 		if err != nil {
 			t.Fatal(err)
 		}

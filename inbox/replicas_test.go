@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/dailywebhooks/events/inbox/inboxtest"
@@ -112,4 +113,43 @@ func TestInboxReplicas(t *testing.T) {
 		}
 	}
 	t.Logf("%d events, %d deliveries over 3 replicas", n, sent)
+}
+
+// TestPostgresListAndStats runs the listing, the counts and the readiness
+// of an inbox on PostgreSQL, whose SQL is its own.
+func TestPostgresListAndStats(t *testing.T) {
+	pg := inboxtest.StartPostgres(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	in, err := postgres.Open(ctx, pg.NewDatabase(t), inbox.Config{Verifier: newVerifier(t), Logger: quietLogger(), Workers: 1,
+		Handle: func(ctx context.Context, ev events.Event) error {
+			<-release
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop(ctx)
+	before := time.Now()
+	for _, id := range []string{"pg-1", "pg-2", "pg-3"} {
+		if got := post(t, in, delivery(id)); got != 200 {
+			t.Fatalf("POST %s = %d", id, got)
+		}
+	}
+	waitList(t, in, inbox.Filter{States: []inbox.State{inbox.StateRunning}}, 1)
+	st, err := in.Stats(ctx)
+	if err != nil || st.Jobs[inbox.StateRunning] != 1 || st.Jobs[inbox.StatePending] != 2 || st.OldestPending.Before(before.Add(-time.Second)) || st.OldestPending.After(time.Now()) {
+		t.Errorf("Stats = %+v, %v; want 1 running, 2 pending, the oldest stored since the test began", st, err)
+	}
+	if got, err := in.List(ctx, inbox.Filter{IDs: []string{"pg-2"}}); err != nil || len(got) != 1 || got[0].Delivery.ID != "pg-2" {
+		t.Errorf("List of pg-2 = %+v, %v", got, err)
+	}
+	if err := in.Ready(ctx); err != nil {
+		t.Errorf("Ready = %v", err)
+	}
+	close(release)
+	waitList(t, in, inbox.Filter{States: []inbox.State{inbox.StateHandled}}, 3)
 }

@@ -318,9 +318,15 @@ func TestOnStored(t *testing.T) {
 		defer mu.Unlock()
 		got[d.ID] = append(got[d.ID], dup)
 	}})
+	before := time.Now()
 	post(t, in, delivery("s-1"))
 	post(t, in, delivery("s-1"))
 	post(t, in, delivery("s-2"))
+	// The counts of an SQLite store, with nothing handled.
+	st, err := in.Stats(context.Background())
+	if err != nil || st.Jobs[inbox.StatePending] != 2 || st.OldestPending.Before(before.Add(-time.Second)) || st.OldestPending.After(time.Now()) {
+		t.Errorf("Stats = %+v, %v; want 2 pending, the oldest stored since the test began", st, err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got["s-1"]) != 2 || got["s-1"][0] || !got["s-1"][1] || len(got["s-2"]) != 1 || got["s-2"][0] {

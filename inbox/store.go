@@ -25,6 +25,9 @@ type Store[TTx any] struct {
 	Check func() error
 	// Close, when not nil, closes the database, once the workers stopped.
 	Close func() error
+	// Stats, when not nil, counts the deliveries of queue: for the
+	// gauges, Inbox.Stats and Inbox.Ready.
+	Stats func(ctx context.Context, queue string) (Stats, error)
 }
 
 // storeHooks are the functions of a Store, without its driver.
@@ -32,6 +35,7 @@ type storeHooks struct {
 	complete func(ctx context.Context, job *river.Job[Delivery]) error
 	check    func() error
 	close    func() error
+	stats    func(ctx context.Context) (Stats, error)
 }
 
 // riverClient is what the inbox uses of a *river.Client[TTx], whatever
@@ -43,4 +47,5 @@ type riverClient interface {
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobDelete(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }

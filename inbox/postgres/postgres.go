@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // postgresSetMaxAttempts gives the pending deliveries of a queue the
@@ -52,6 +53,7 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 			})
 		},
 		Close: func() error { pool.Close(); return nil },
+		Stats: func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
 	}, cfg)
 	if err != nil {
 		pool.Close()
@@ -65,4 +67,30 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		}
 	}
 	return in, nil
+}
+
+// postgresStats counts the deliveries of a queue by River state, with the
+// Unix time of the oldest of each. It is written against the river_job
+// table of River v0.51.2.
+const postgresStats = `SELECT state::text, count(*), coalesce(extract(epoch FROM min(created_at))::float8, 0)
+	FROM river_job WHERE kind = $1 AND queue = $2 GROUP BY state`
+
+// stats counts the deliveries of queue.
+func stats(ctx context.Context, pool *pgxpool.Pool, queue string) (inbox.Stats, error) {
+	rows, err := pool.Query(ctx, postgresStats, inbox.Kind, queue)
+	if err != nil {
+		return inbox.Stats{}, err
+	}
+	defer rows.Close()
+	var c inbox.Counter
+	for rows.Next() {
+		var state string
+		var n int64
+		var oldest float64
+		if err := rows.Scan(&state, &n, &oldest); err != nil {
+			return inbox.Stats{}, err
+		}
+		c.Add(rivertype.JobState(state), n, oldest)
+	}
+	return c.Stats(), rows.Err()
 }

@@ -42,7 +42,7 @@ func ExampleOpen() {
 		log.Fatal(err)
 	}
 	defer admin.Stop(ctx)
-	dead, err := admin.DeadLetters(ctx, 10)
+	dead, err := admin.List(ctx, inbox.Filter{States: []inbox.State{inbox.StateDead}, Limit: 10})
 	fmt.Println("dead letters:", len(dead), err)
 	// Output:
 	// second worker process refused: true

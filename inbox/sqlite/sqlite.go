@@ -22,6 +22,7 @@ import (
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -111,6 +112,7 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		Complete: f.complete,
 		Check:    f.check,
 		Close:    f.close,
+		Stats:    f.stats,
 	}, cfg)
 	if err != nil {
 		return fail(err)
@@ -162,10 +164,34 @@ const (
 		WHERE kind = ?2 AND queue = ?3 AND max_attempts <> ?1
 		AND state IN ('available', 'pending', 'scheduled', 'retryable')
 		AND json_extract(args, '$.parse_error') IS NULL`
+	// sqliteStats counts the deliveries of a queue by River state, with
+	// the Unix time of the oldest of each.
+	sqliteStats = `SELECT state, count(*), unixepoch(min(created_at), 'subsec') FROM river_job
+		WHERE kind = ? AND queue = ? GROUP BY state`
 	// sqliteUnfinished counts the deliveries of a file not yet handled:
 	// pending, running, retrying or dead.
 	sqliteUnfinished = `SELECT count(*) FROM river_job WHERE kind = ? AND state <> 'completed'`
 )
+
+// stats counts the deliveries of queue.
+func (f *sqliteFile) stats(ctx context.Context, queue string) (inbox.Stats, error) {
+	rows, err := f.db.QueryContext(ctx, sqliteStats, inbox.Kind, queue)
+	if err != nil {
+		return inbox.Stats{}, err
+	}
+	defer rows.Close()
+	var c inbox.Counter
+	for rows.Next() {
+		var state string
+		var n int64
+		var oldest sql.NullFloat64
+		if err := rows.Scan(&state, &n, &oldest); err != nil {
+			return inbox.Stats{}, err
+		}
+		c.Add(rivertype.JobState(state), n, oldest.Float64)
+	}
+	return c.Stats(), rows.Err()
+}
 
 // sqliteResume makes the deliveries left running by a process that died
 // available again; only the process holding the lock may call it.

@@ -1,0 +1,230 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// A State is where a stored delivery stands, in the five words an operator
+// reads: River's eight job states map onto them.
+type State string
+
+// The states of a stored delivery.
+const (
+	// StatePending is a delivery waiting for a worker: River's available,
+	// scheduled and pending.
+	StatePending State = "pending"
+	// StateRunning is a delivery a worker is handling.
+	StateRunning State = "running"
+	// StateRetrying is a delivery whose attempt failed, waiting for the
+	// next one: River's retryable.
+	StateRetrying State = "retrying"
+	// StateHandled is a delivery handled successfully: River's completed.
+	StateHandled State = "handled"
+	// StateDead is a delivery that failed its last attempt, or did not
+	// parse: River's discarded and cancelled. It is kept until replayed
+	// or purged.
+	StateDead State = "dead"
+)
+
+// States lists the states, in the order of a delivery's life.
+func States() []State {
+	return []State{StatePending, StateRunning, StateRetrying, StateHandled, StateDead}
+}
+
+// riverStates are the River job states of each State.
+var riverStates = map[State][]rivertype.JobState{
+	StatePending:  {rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStatePending},
+	StateRunning:  {rivertype.JobStateRunning},
+	StateRetrying: {rivertype.JobStateRetryable},
+	StateHandled:  {rivertype.JobStateCompleted},
+	StateDead:     {rivertype.JobStateDiscarded, rivertype.JobStateCancelled},
+}
+
+// StateOf returns the State of River's job state s.
+func StateOf(s rivertype.JobState) State {
+	for st, rs := range riverStates {
+		if slices.Contains(rs, s) {
+			return st
+		}
+	}
+	return State(s)
+}
+
+// ParseState returns the State named s, or an error.
+func ParseState(s string) (State, error) {
+	if _, ok := riverStates[State(s)]; ok {
+		return State(s), nil
+	}
+	return "", fmt.Errorf("inbox: unknown state %q: pending, running, retrying, handled or dead", s)
+}
+
+// A Filter selects stored deliveries. Its zero value selects them all.
+type Filter struct {
+	// States keeps the deliveries in these states; none means all.
+	States []State
+	// Type keeps the deliveries of this event type; "" means all.
+	Type events.Type
+	// IDs keeps the deliveries of these event IDs; none means all.
+	IDs []string
+	// Since keeps the deliveries received at or after it; zero means all.
+	Since time.Time
+	// Limit bounds how many are listed; zero or less means no bound.
+	Limit int
+}
+
+// An Entry is a stored delivery, with where it stands.
+type Entry struct {
+	// JobID is the River job's ID.
+	JobID int64
+	// Delivery is what was stored.
+	Delivery Delivery
+	// State is where the delivery stands.
+	State State
+	// Attempts is how many attempts were made.
+	Attempts int
+	// MaxAttempts is how many it may have.
+	MaxAttempts int
+	// Errors are the errors of the failed attempts, oldest first.
+	Errors []rivertype.AttemptError
+	// FinalizedAt is when it was handled or dead-lettered; zero before.
+	FinalizedAt time.Time
+}
+
+// LastError returns the error of the last failed attempt, or the reason
+// the delivery did not parse, or "".
+func (e Entry) LastError() string {
+	if len(e.Errors) > 0 {
+		return e.Errors[len(e.Errors)-1].Error
+	}
+	return e.Delivery.ParseError
+}
+
+// Room returns the room of the delivery's event, or "".
+func (e Entry) Room() string {
+	ev, err := events.Parse(e.Delivery.Body)
+	if err != nil {
+		return ""
+	}
+	return events.RoomName(ev)
+}
+
+// List lists the stored deliveries that f selects, newest first. It reads
+// and changes nothing else, so it is safe beside running workers.
+func (in *Inbox) List(ctx context.Context, f Filter) ([]Entry, error) {
+	var out []Entry
+	err := in.each(ctx, f, func(e Entry) bool {
+		out = append(out, e)
+		return f.Limit <= 0 || len(out) < f.Limit
+	})
+	return out, err
+}
+
+// each calls fn with each delivery f selects, newest first, until fn
+// returns false.
+func (in *Inbox) each(ctx context.Context, f Filter, fn func(Entry) bool) error {
+	const page = 200
+	params := river.NewJobListParams().Kinds(Kind).Queues(in.cfg.Queue).OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(page)
+	if len(f.States) > 0 {
+		var rs []rivertype.JobState
+		for _, s := range f.States {
+			rs = append(rs, riverStates[s]...)
+		}
+		params = params.States(rs...)
+	}
+	if f.Type != "" {
+		params = params.Where("args->>'type' = @event_type", river.NamedArgs{"event_type": string(f.Type)})
+	}
+	if len(f.IDs) == 1 {
+		params = params.Where("args->>'id' = @event_id", river.NamedArgs{"event_id": f.IDs[0]})
+	}
+	for {
+		res, err := in.client.JobList(ctx, params)
+		if err != nil {
+			return fmt.Errorf("inbox: listing deliveries: %w", err)
+		}
+		for _, job := range res.Jobs {
+			e, err := entry(job)
+			if err != nil {
+				return err
+			}
+			if !f.Since.IsZero() && e.Delivery.ReceivedAt.Before(f.Since) {
+				return nil // newest first: all that follow are older
+			}
+			if len(f.IDs) > 0 && !slices.Contains(f.IDs, e.Delivery.ID) {
+				continue
+			}
+			if !fn(e) {
+				return nil
+			}
+		}
+		if len(res.Jobs) < page {
+			return nil
+		}
+		params = params.After(res.LastCursor)
+	}
+}
+
+// entry reads a River job row as an Entry.
+func entry(job *rivertype.JobRow) (Entry, error) {
+	var d Delivery
+	if err := json.Unmarshal(job.EncodedArgs, &d); err != nil {
+		return Entry{}, fmt.Errorf("inbox: job %d: %w", job.ID, err)
+	}
+	e := Entry{JobID: job.ID, Delivery: d, State: StateOf(job.State), Attempts: job.Attempt, MaxAttempts: job.MaxAttempts, Errors: job.Errors}
+	if job.FinalizedAt != nil {
+		e.FinalizedAt = *job.FinalizedAt
+	}
+	return e, nil
+}
+
+// ReplayDead makes every dead delivery that f selects pending again, for
+// one more attempt each, and returns how many. f's States are ignored:
+// only dead deliveries are replayed, and a running one is never touched.
+// Use it after fixing what made them fail, or after upgrading this module
+// so that it parses them.
+func (in *Inbox) ReplayDead(ctx context.Context, f Filter) (int, error) {
+	f.States = []State{StateDead}
+	dead, err := in.List(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	for i, e := range dead {
+		if err := in.ReplayJob(ctx, e.JobID); err != nil {
+			return i, err
+		}
+	}
+	return len(dead), nil
+}
+
+// Purge deletes the dead deliveries that were dead-lettered before
+// olderThan ago (all of them for zero), and returns how many. Dead
+// deliveries are otherwise kept until replayed, unless
+// Config.DiscardedRetention says otherwise.
+func (in *Inbox) Purge(ctx context.Context, olderThan time.Duration) (int, error) {
+	cutoff := time.Now().Add(-olderThan)
+	var ids []int64
+	err := in.each(ctx, Filter{States: []State{StateDead}}, func(e Entry) bool {
+		if olderThan == 0 || e.FinalizedAt.Before(cutoff) {
+			ids = append(ids, e.JobID)
+		}
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		if _, err := in.client.JobDelete(ctx, id); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			return i, fmt.Errorf("inbox: deleting job %d: %w", id, err)
+		}
+	}
+	return len(ids), nil
+}

@@ -1,0 +1,173 @@
+package inbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/inbox"
+	"github.com/riverqueue/river/rivertype"
+)
+
+func TestDeliveryStoredForm(t *testing.T) {
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		body     []byte
+		wantKey  string // the key the body is stored under
+		notInRaw string
+	}{
+		{"a delivery, as text", []byte(`{"type":"meeting.started","id":"m"}`), `"text":"{\"type\":\"meeting.started\",\"id\":\"m\"}"`, `"body"`},
+		{"not JSON, still text", []byte("plain é"), `"text":"plain é"`, `"body"`},
+		{"not UTF-8, base64", []byte{0xff, 0xfe, '{'}, `"body":"//57"`, `"text"`},
+		{"empty", nil, `"text":""`, `"body"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := inbox.Delivery{Key: "k", ID: "i", Type: "t", ReceivedAt: at, Body: tt.body}
+			raw, err := json.Marshal(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(raw), tt.wantKey) || strings.Contains(string(raw), tt.notInRaw) {
+				t.Errorf("stored as %s, want %s and no %s", raw, tt.wantKey, tt.notInRaw)
+			}
+			var back inbox.Delivery
+			if err := json.Unmarshal(raw, &back); err != nil {
+				t.Fatal(err)
+			}
+			if string(back.Body) != string(tt.body) || back.Key != "k" || back.ID != "i" || !back.ReceivedAt.Equal(at) {
+				t.Errorf("read back %+v, want the body %q", back, tt.body)
+			}
+		})
+	}
+	// A delivery stored by an earlier version: the body in base64.
+	var old inbox.Delivery
+	if err := json.Unmarshal([]byte(`{"key":"id:x","id":"x","type":"meeting.started","received_at":"2026-01-02T03:04:05Z","body":"eyJpZCI6IngifQ=="}`), &old); err != nil || string(old.Body) != `{"id":"x"}` {
+		t.Errorf("an earlier version's delivery reads as %q, %v", old.Body, err)
+	}
+}
+
+func TestStateOf(t *testing.T) {
+	tests := map[rivertype.JobState]inbox.State{
+		rivertype.JobStateAvailable: inbox.StatePending, rivertype.JobStateScheduled: inbox.StatePending, rivertype.JobStatePending: inbox.StatePending,
+		rivertype.JobStateRunning: inbox.StateRunning, rivertype.JobStateRetryable: inbox.StateRetrying, rivertype.JobStateCompleted: inbox.StateHandled,
+		rivertype.JobStateDiscarded: inbox.StateDead, rivertype.JobStateCancelled: inbox.StateDead,
+	}
+	for river, want := range tests {
+		if got := inbox.StateOf(river); got != want {
+			t.Errorf("StateOf(%s) = %s, want %s", river, got, want)
+		}
+	}
+	for _, s := range inbox.States() {
+		if got, err := inbox.ParseState(string(s)); got != s || err != nil {
+			t.Errorf("ParseState(%s) = %s, %v", s, got, err)
+		}
+	}
+	if _, err := inbox.ParseState("completed"); err == nil {
+		t.Error("ParseState(completed) is no error; River's names are not the inbox's")
+	}
+}
+
+// TestListReplayPurge fails the events of one type until told otherwise:
+// they are listed dead with their error, counted, replayed in bulk by type
+// once the cause is fixed, and what is dead again is purged.
+func TestListReplayPurge(t *testing.T) {
+	ctx := context.Background()
+	var failing atomic.Bool
+	failing.Store(true)
+	tl := newTally()
+	in := openSQLite(t, inbox.Config{MaxAttempts: 2, RetryPolicy: quickRetry{}, Handle: tl.handle(func(id string, _ int) error {
+		if strings.HasPrefix(id, "rec-") && failing.Load() {
+			return errors.New("the recordings bucket is down")
+		}
+		return nil
+	})})
+	var recs, meets []string
+	for i := range 3 {
+		recs = append(recs, fmt.Sprintf("rec-%d", i))
+		meets = append(meets, fmt.Sprintf("meet-%d", i))
+	}
+	for i := range 3 {
+		post(t, in, typed("recording.started", recs[i]))
+		post(t, in, typed("meeting.started", meets[i]))
+	}
+	tl.waitHandled(t, meets, 10*time.Second)
+	dead := waitList(t, in, inbox.Filter{States: []inbox.State{inbox.StateDead}}, 3)
+	for i, e := range dead {
+		if e.Delivery.Type != "recording.started" || e.Attempts != 2 || !strings.Contains(e.LastError(), "bucket is down") || e.FinalizedAt.IsZero() {
+			t.Errorf("dead entry %d: %+v, last error %q", i, e, e.LastError())
+		}
+	}
+	if dead[0].JobID < dead[2].JobID {
+		t.Error("List is not newest first")
+	}
+	handled, err := in.List(ctx, inbox.Filter{Type: events.TypeMeetingStarted})
+	if err != nil || len(handled) != 3 || handled[0].State != inbox.StateHandled || handled[0].Room() != "r" {
+		t.Errorf("List of meeting.started = %+v, %v", handled, err)
+	}
+	if got, _ := in.List(ctx, inbox.Filter{Since: time.Now().Add(time.Hour)}); len(got) != 0 {
+		t.Errorf("List since an hour ahead = %d entries", len(got))
+	}
+	if got, _ := in.List(ctx, inbox.Filter{Limit: 2}); len(got) != 2 {
+		t.Errorf("List with Limit 2 = %d entries", len(got))
+	}
+	st, err := in.Stats(ctx)
+	if err != nil || st.Jobs[inbox.StateDead] != 3 || st.Jobs[inbox.StateHandled] != 3 || !st.OldestPending.IsZero() {
+		t.Errorf("Stats = %+v, %v; want 3 dead, 3 handled, nothing pending", st, err)
+	}
+
+	failing.Store(false)
+	if n, err := in.ReplayDead(ctx, inbox.Filter{Type: events.TypeMeetingStarted}); n != 0 || err != nil {
+		t.Errorf("ReplayDead of a type with nothing dead = %d, %v", n, err)
+	}
+	if n, err := in.ReplayDead(ctx, inbox.Filter{Type: events.TypeRecordingStarted}); n != 3 || err != nil {
+		t.Fatalf("ReplayDead = %d, %v; want 3", n, err)
+	}
+	tl.waitHandled(t, recs, 10*time.Second)
+
+	failing.Store(true)
+	post(t, in, typed("recording.started", "rec-late"))
+	waitList(t, in, inbox.Filter{States: []inbox.State{inbox.StateDead}}, 1)
+	if n, err := in.Purge(ctx, time.Hour); n != 0 || err != nil {
+		t.Errorf("Purge older than an hour = %d, %v; want 0", n, err)
+	}
+	if n, err := in.Purge(ctx, 0); n != 1 || err != nil {
+		t.Errorf("Purge = %d, %v; want 1", n, err)
+	}
+	if got, _ := in.List(ctx, inbox.Filter{States: []inbox.State{inbox.StateDead}}); len(got) != 0 {
+		t.Errorf("%d dead after Purge", len(got))
+	}
+}
+
+// waitList waits until f selects n deliveries, and returns them.
+func waitList(t *testing.T, in *inbox.Inbox, f inbox.Filter, n int) []inbox.Entry {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		got, err := in.List(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("List(%+v) = %d entries, want %d", f, len(got), n)
+		}
+	}
+}
+
+// typed returns a delivery of type typ and ID id, in room "r".
+func typed(typ, id string) []byte {
+	payload := `{"room":"r","start_ts":1708526032.672}`
+	if typ == "recording.started" {
+		payload = `{"room":"r","recording_id":"rec","start_ts":1708526032,"action":"start"}`
+	}
+	return fmt.Appendf(nil, `{"version":"1.0.0","type":%q,"id":%q,"event_ts":1708526033.049,"payload":%s}`, typ, id, payload)
+}

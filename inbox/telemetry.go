@@ -1,0 +1,228 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// instrumentation names the inbox's meter and tracer.
+const instrumentation = "github.com/dailywebhooks/events/inbox"
+
+// The metric series of the inbox, named as Prometheus shows them: a
+// command's exporter must add no suffix of its own (see the dailyhook
+// command's wiring). Their names are an interface: dashboards and alerts
+// depend on them.
+const (
+	MetricDeliveries    = "dailyhook_deliveries_total"             // counter {status}
+	MetricAckDuration   = "dailyhook_ack_duration_seconds"         // histogram
+	MetricHandled       = "dailyhook_events_handled_total"         // counter {type, outcome}
+	MetricDeadLettered  = "dailyhook_events_dead_lettered_total"   // counter {type}
+	MetricJobs          = "dailyhook_inbox_jobs"                   // gauge {state}
+	MetricOldestPending = "dailyhook_inbox_oldest_pending_seconds" // gauge
+)
+
+// SecondsBuckets are the histogram buckets of the durations the inbox and
+// the command record, from 1 ms to 10 s.
+var SecondsBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// Stats are the counts of a store, for the gauges and for readiness.
+type Stats struct {
+	// Jobs counts the stored deliveries by state.
+	Jobs map[State]int64
+	// OldestPending is when the oldest delivery not yet handled (pending,
+	// running or retrying) was stored; zero when there is none.
+	OldestPending time.Time
+}
+
+// A Counter adds up the rows of a store's count of its jobs into Stats:
+// the store packages count by River state, and the Counter maps those
+// onto States.
+type Counter struct {
+	jobs   map[State]int64
+	oldest float64
+}
+
+// Add counts n jobs in River state s, the oldest stored at Unix time
+// oldest (seconds; 0 when unknown).
+func (c *Counter) Add(s rivertype.JobState, n int64, oldest float64) {
+	if c.jobs == nil {
+		c.jobs = map[State]int64{}
+	}
+	st := StateOf(s)
+	c.jobs[st] += n
+	if st == StatePending || st == StateRunning || st == StateRetrying {
+		if oldest > 0 && (c.oldest == 0 || oldest < c.oldest) {
+			c.oldest = oldest
+		}
+	}
+}
+
+// Stats returns what was counted.
+func (c *Counter) Stats() Stats {
+	s := Stats{Jobs: map[State]int64{}}
+	for _, st := range States() {
+		s.Jobs[st] = c.jobs[st]
+	}
+	if c.oldest > 0 {
+		sec, frac := math.Modf(c.oldest)
+		s.OldestPending = time.Unix(int64(sec), int64(frac*1e9))
+	}
+	return s
+}
+
+// telemetry is what the inbox records through OpenTelemetry.
+type telemetry struct {
+	tracer     trace.Tracer
+	deliveries metric.Int64Counter
+	ack        metric.Float64Histogram
+	handled    metric.Int64Counter
+	dead       metric.Int64Counter
+	reg        metric.Registration
+}
+
+// newTelemetry makes the inbox's instruments from cfg's providers, or
+// OpenTelemetry's globals, and the gauges that stats feeds, when not nil.
+// Every counter series starts at 0, so that a dashboard shows it before
+// anything happened.
+func newTelemetry(cfg Config, stats func(context.Context) (Stats, error)) (*telemetry, error) {
+	mp, tp := cfg.MeterProvider, cfg.TracerProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	m := mp.Meter(instrumentation)
+	t := &telemetry{tracer: tp.Tracer(instrumentation)}
+	var err error
+	if t.deliveries, err = m.Int64Counter(MetricDeliveries, metric.WithDescription("Requests answered by the inbox's endpoint, by HTTP status.")); err != nil {
+		return nil, err
+	}
+	if t.ack, err = m.Float64Histogram(MetricAckDuration, metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(SecondsBuckets...),
+		metric.WithDescription("From receipt to the 200 of a stored delivery.")); err != nil {
+		return nil, err
+	}
+	if t.handled, err = m.Int64Counter(MetricHandled, metric.WithDescription("Attempts at handling a stored event, by type and outcome (ok or error).")); err != nil {
+		return nil, err
+	}
+	if t.dead, err = m.Int64Counter(MetricDeadLettered, metric.WithDescription("Deliveries dead-lettered after their last attempt, or because they did not parse, by type.")); err != nil {
+		return nil, err
+	}
+	if stats != nil {
+		if err := t.gauges(m, stats); err != nil {
+			return nil, err
+		}
+	}
+	t.zero()
+	return t, nil
+}
+
+// gauges registers the gauges of the store's counts.
+func (t *telemetry) gauges(m metric.Meter, stats func(context.Context) (Stats, error)) error {
+	jobs, err := m.Int64ObservableGauge(MetricJobs, metric.WithDescription("Stored deliveries by state: pending, running, retrying, handled, dead."))
+	if err != nil {
+		return err
+	}
+	oldest, err := m.Float64ObservableGauge(MetricOldestPending, metric.WithUnit("s"), metric.WithDescription("Age of the oldest delivery not yet handled; 0 when none."))
+	if err != nil {
+		return err
+	}
+	t.reg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		s, err := stats(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range States() {
+			o.ObserveInt64(jobs, s.Jobs[st], metric.WithAttributes(attribute.String("state", string(st))))
+		}
+		age := 0.0
+		if !s.OldestPending.IsZero() {
+			age = max(time.Since(s.OldestPending).Seconds(), 0)
+		}
+		o.ObserveFloat64(oldest, age)
+		return nil
+	}, jobs, oldest)
+	return err
+}
+
+// zero adds 0 to every counter series the inbox can record.
+func (t *telemetry) zero() {
+	ctx := context.Background()
+	for _, status := range []int{http.StatusOK, http.StatusBadRequest, http.StatusUnauthorized, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable} {
+		t.deliveries.Add(ctx, 0, statusAttr(status))
+	}
+	for _, typ := range events.Types() {
+		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "ok")))
+		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "error")))
+		t.dead.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ))))
+	}
+}
+
+func statusAttr(status int) metric.MeasurementOption {
+	return metric.WithAttributes(attribute.String("status", strconv.Itoa(status)))
+}
+
+// typeLabel is the type label of a delivery: its type, or "unparsed".
+func typeLabel(typ string) string {
+	if typ == "" {
+		return "unparsed"
+	}
+	return typ
+}
+
+// attempt records the outcome of an attempt at handling d.
+func (t *telemetry) attempt(ctx context.Context, d Delivery, err error, last bool) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	t.handled.Add(ctx, 1, metric.WithAttributes(attribute.String("type", typeLabel(d.Type)), attribute.String("outcome", outcome)))
+	if err != nil && last {
+		t.dead.Add(ctx, 1, metric.WithAttributes(attribute.String("type", typeLabel(d.Type))))
+	}
+}
+
+// traceMetadata returns the job metadata that carries the trace context
+// of ctx, the span that received the delivery, or nil without one. Each
+// delivery keeps its own, though deliveries are inserted in batches.
+func traceMetadata(ctx context.Context) []byte {
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	if len(carrier) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(carrier)
+	return b
+}
+
+// receivedSpan returns the span context that metadata carries, the span
+// that received a delivery, for linking its attempts to it.
+func receivedSpan(metadata []byte) trace.SpanContext {
+	var carrier propagation.MapCarrier
+	if json.Unmarshal(metadata, &carrier) != nil {
+		return trace.SpanContext{}
+	}
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
+}
+
+// endSpan ends span with err's status.
+func endSpan(span trace.Span, err error) {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
+}

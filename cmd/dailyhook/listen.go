@@ -95,15 +95,9 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, args)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	switch {
-	case set["db"] && set["postgres"]:
-		return fmt.Errorf("%w: -db and -postgres name two stores; give one", errUsage)
-	case set["postgres"] && c.postgres == "":
-		return fmt.Errorf("%w: -postgres needs a URL", errUsage)
-	case !set["db"] && !set["postgres"]:
-		c.postgres = e.getenv("DAILYHOOK_POSTGRES_URL")
+	var err error
+	if c.db, c.postgres, err = chooseStore(e, fs, c.db, c.postgres); err != nil {
+		return err
 	}
 	if c.forwardTo != "" {
 		if c.print {
@@ -122,9 +116,33 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 	if c.forwardTimeout <= 0 {
 		return fmt.Errorf("%w: -forward-timeout must be positive", errUsage)
 	}
-	secrets, err := secretsFrom(e)
-	c.secrets = secrets
+	c.secrets, err = secretsFrom(e)
 	return err
+}
+
+// chooseStore returns the store that the flags of fs name, db or pg:
+// -db, or -postgres, or else DAILYHOOK_POSTGRES_URL, or else -db's
+// default. Both flags together are a usage error.
+func chooseStore(e *env, fs *flag.FlagSet, db, pg string) (string, string, error) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["db"] && set["postgres"]:
+		return "", "", fmt.Errorf("%w: -db and -postgres name two stores; give one", errUsage)
+	case set["postgres"] && pg == "":
+		return "", "", fmt.Errorf("%w: -postgres needs a URL", errUsage)
+	case set["db"]:
+		return db, "", nil
+	case !set["postgres"]:
+		pg = e.getenv("DAILYHOOK_POSTGRES_URL")
+	}
+	return db, pg, nil
+}
+
+// warnLogger logs to e's standard error, from WARN up: River logs its
+// routine at INFO.
+func warnLogger(e *env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // checkForwardURL returns why raw is not an absolute http or https URL
@@ -188,7 +206,7 @@ func (c *listenConfig) inboxConfig(e *env) (inbox.Config, string) {
 		RetryPolicy: c.retry,
 		// An attempt is one forward: a little longer than its timeout.
 		JobTimeout: c.forwardTimeout + 5*time.Second,
-		Logger:     slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:     warnLogger(e),
 	}
 	switch {
 	case c.forwardTo != "":

@@ -9,6 +9,7 @@
 // The commands:
 //
 //	listen    receive deliveries durably, and forward them to your app
+//	inbox     list, show, replay and purge the deliveries stored by listen
 //	trigger   send signed sample deliveries to a receiver
 //	verify    say whether a captured delivery is authentic, and if not why
 //	parse     parse deliveries and print what they hold
@@ -45,7 +46,7 @@ type env struct {
 }
 
 // commands are dailyhook's subcommands, in the order of its help.
-var commands = []*command{listenCommand, triggerCommand, verifyCommand, parseCommand, webhooksCommand, versionCommand}
+var commands = []*command{listenCommand, inboxCommand, triggerCommand, verifyCommand, parseCommand, webhooksCommand, versionCommand}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -19,6 +19,9 @@ import (
 	"github.com/dailywebhooks/events/inbox/postgres"
 	"github.com/dailywebhooks/events/inbox/sqlite"
 	"github.com/dailywebhooks/events/internal/redact"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 const listenExample = `Example:
@@ -57,6 +60,10 @@ type listenConfig struct {
 	forwardTimeout       time.Duration
 	secrets              []string
 	retry                inbox.ExponentialRetry
+	// admin is the admin listener's address, or ""; adminLn listens on
+	// it once the flags are checked.
+	admin   string
+	adminLn net.Listener
 }
 
 var listenCommand = &command{
@@ -76,6 +83,7 @@ var listenCommand = &command{
 		fs.DurationVar(&c.forwardTimeout, "forward-timeout", 10*time.Second, "how long your app may take to answer")
 		fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
 		fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
+		fs.StringVar(&c.admin, "admin", "", "HOST:PORT of the admin listener (/healthz, /readyz, /metrics, /riverui/); off by default; off loopback it needs DAILYHOOK_ADMIN_PASSWORD")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := c.complete(e, fs, args); err != nil {
 				return err
@@ -83,6 +91,13 @@ var listenCommand = &command{
 			ln, err := net.Listen("tcp", c.addr)
 			if err != nil {
 				return err
+			}
+			if c.admin != "" {
+				if c.adminLn, err = net.Listen("tcp", c.admin); err != nil {
+					ln.Close()
+					return err
+				}
+				defer c.adminLn.Close()
 			}
 			return listen(ctx, e, ln, c)
 		}
@@ -115,6 +130,15 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if c.forwardTimeout <= 0 {
 		return fmt.Errorf("%w: -forward-timeout must be positive", errUsage)
+	}
+	if c.admin != "" {
+		host, _, err := net.SplitHostPort(c.admin)
+		if err != nil {
+			return fmt.Errorf("%w: -admin: %w", errUsage, err)
+		}
+		if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" && e.getenv("DAILYHOOK_ADMIN_PASSWORD") == "" {
+			return fmt.Errorf("%w: %w", errUsage, errAdminPassword)
+		}
 	}
 	c.secrets, err = secretsFrom(e)
 	return err
@@ -159,18 +183,31 @@ func checkForwardURL(raw string) error {
 }
 
 // listen serves the durable receiver on ln until ctx is done, then shuts
-// down gracefully: the endpoint first, then the workers.
+// down gracefully: the endpoints first, then the workers.
 func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error {
 	defer ln.Close()
 	v, err := events.NewVerifier(events.VerifierConfig{Secrets: c.secrets})
 	if err != nil {
 		return fmt.Errorf("%w: DAILY_WEBHOOK_SECRET: %w", errUsage, err)
 	}
-	cfg, mode := c.inboxConfig(e)
+	tel, err := newTelemetry(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer tel.shutdown(context.Background())
+	cfg, mode := c.inboxConfig(e, tel)
 	cfg.Verifier = v
 	in, store, err := openInbox(ctx, c, cfg)
 	if err != nil {
 		return err
+	}
+	var adm *admin
+	if c.adminLn != nil {
+		if adm, err = startAdmin(ctx, c.adminLn, in, tel, e.getenv("DAILYHOOK_ADMIN_PASSWORD"), cfg.Logger); err != nil {
+			in.Stop(context.Background())
+			return err
+		}
+		fmt.Fprintf(e.stderr, "dailyhook: admin on http://%s: /healthz /readyz /metrics /riverui/\n", c.adminLn.Addr())
 	}
 	if err := in.Start(context.Background()); err != nil {
 		in.Stop(context.Background())
@@ -192,25 +229,31 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = errors.Join(ignoreClosed(err), srv.Shutdown(shutdown), in.Stop(shutdown))
+	err = errors.Join(ignoreClosed(err), srv.Shutdown(shutdown))
+	if adm != nil {
+		err = errors.Join(err, adm.stop(shutdown))
+	}
+	err = errors.Join(err, in.Stop(shutdown))
 	fmt.Fprintln(e.stderr, "dailyhook: stopped")
 	return err
 }
 
 // inboxConfig returns the inbox's config for c's mode, but its Verifier,
 // and says what the mode does with each event.
-func (c *listenConfig) inboxConfig(e *env) (inbox.Config, string) {
+func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string) {
 	cfg := inbox.Config{
-		Workers:     c.workers,
-		MaxAttempts: c.maxAttempts,
-		RetryPolicy: c.retry,
+		MeterProvider:  tel.meters,
+		TracerProvider: tel.tracers,
+		Workers:        c.workers,
+		MaxAttempts:    c.maxAttempts,
+		RetryPolicy:    c.retry,
 		// An attempt is one forward: a little longer than its timeout.
 		JobTimeout: c.forwardTimeout + 5*time.Second,
 		Logger:     warnLogger(e),
 	}
 	switch {
 	case c.forwardTo != "":
-		f := newForwarder(c.forwardTo, c.secrets[0], c.forwardTimeout)
+		f := newForwarder(c.forwardTo, c.secrets[0], c.forwardTimeout, tel)
 		cfg.Handle = func(ctx context.Context, ev events.Event) error {
 			if err := f.forward(ctx, ev); err != nil {
 				return err
@@ -265,14 +308,20 @@ const (
 	headerAttempt = "X-Dailyhook-Attempt"
 )
 
+// MetricForward is the histogram of forwards to the app, in seconds.
+const MetricForward = "dailyhook_forward_duration_seconds"
+
 // A forwarder POSTs stored deliveries to the user's app, signed anew.
 type forwarder struct {
 	url, shown, secret string // shown is url, redacted
 	client             *http.Client
+	duration           metric.Float64Histogram
 }
 
-func newForwarder(target, secret string, timeout time.Duration) *forwarder {
-	return &forwarder{url: target, shown: redact.URL(target), secret: secret, client: &http.Client{
+func newForwarder(target, secret string, timeout time.Duration, tel *telemetry) *forwarder {
+	d, _ := tel.meters.Meter("github.com/dailywebhooks/events/cmd/dailyhook").Float64Histogram(MetricForward, metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(inbox.SecondsBuckets...), metric.WithDescription("One forward to the app, whatever its outcome."))
+	return &forwarder{url: target, shown: redact.URL(target), secret: secret, duration: d, client: &http.Client{
 		Timeout: timeout,
 		// A redirect would turn the POST into a bodiless GET, or send
 		// the signed body elsewhere: it is a failed attempt.
@@ -300,6 +349,10 @@ func (f *forwarder) forward(ctx context.Context, ev events.Event) error {
 	req.Header.Set(events.HeaderSignature, sig)
 	req.Header.Set(headerEventID, ev.Meta().ID)
 	req.Header.Set(headerAttempt, strconv.Itoa(inbox.Attempt(ctx)))
+	// The attempt's span: the app's own traces join it.
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
+	start := time.Now()
+	defer func() { f.duration.Record(ctx, time.Since(start).Seconds()) }()
 	resp, err := f.client.Do(req)
 	if err != nil {
 		var ue *url.Error

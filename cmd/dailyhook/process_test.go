@@ -196,3 +196,6 @@ func TestProcessDatabaseDeleted(t *testing.T) {
 	again.term()
 	t.Logf("statuses %v; %d acknowledged, all reached the app", statuses, len(acked))
 }
+
+// removeIfThere removes path, if it exists.
+func removeIfThere(path string) { os.Remove(path) }

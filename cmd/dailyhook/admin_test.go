@@ -93,21 +93,21 @@ func TestListenAdmin(t *testing.T) {
 		return metricValue(metrics, `dailyhook_inbox_jobs{state="dead"}`) == 1 && metricValue(metrics, `dailyhook_inbox_jobs{state="handled"}`) == 2
 	})
 	for series, want := range map[string]float64{
-		`dailyhook_deliveries_total{status="200"}`:                                        3,
-		`dailyhook_deliveries_total{status="401"}`:                                        1,
-		`dailyhook_deliveries_total{status="405"}`:                                        1,
-		`dailyhook_deliveries_total{status="503"}`:                                        0,
-		`dailyhook_ack_duration_seconds_count`:                                            3,
-		`dailyhook_events_handled_total{outcome="ok",type="meeting.started"}`:             2,
-		`dailyhook_events_handled_total{outcome="error",type="recording.started"}`:        1,
+		`dailyhook_deliveries_total{status="200"}`:                                         3,
+		`dailyhook_deliveries_total{status="401"}`:                                         1,
+		`dailyhook_deliveries_total{status="405"}`:                                         1,
+		`dailyhook_deliveries_total{status="503"}`:                                         0,
+		`dailyhook_ack_duration_seconds_count`:                                             3,
+		`dailyhook_events_handled_total{outcome="ok",type="meeting.started"}`:              2,
+		`dailyhook_events_handled_total{outcome="error",type="recording.started"}`:         1,
 		`dailyhook_events_handled_total{outcome="ok",type="transcript.ready-to-download"}`: 0,
-		`dailyhook_events_dead_lettered_total{type="recording.started"}`:                  1,
-		`dailyhook_events_dead_lettered_total{type="meeting.started"}`:                    0,
-		`dailyhook_forward_duration_seconds_count`:                                        3,
-		`dailyhook_inbox_jobs{state="pending"}`:                                           0,
-		`dailyhook_inbox_jobs{state="running"}`:                                           0,
-		`dailyhook_inbox_jobs{state="retrying"}`:                                          0,
-		`dailyhook_inbox_oldest_pending_seconds`:                                          0,
+		`dailyhook_events_dead_lettered_total{type="recording.started"}`:                   1,
+		`dailyhook_events_dead_lettered_total{type="meeting.started"}`:                     0,
+		`dailyhook_forward_duration_seconds_count`:                                         3,
+		`dailyhook_inbox_jobs{state="pending"}`:                                            0,
+		`dailyhook_inbox_jobs{state="running"}`:                                            0,
+		`dailyhook_inbox_jobs{state="retrying"}`:                                           0,
+		`dailyhook_inbox_oldest_pending_seconds`:                                           0,
 	} {
 		if got := metricValue(metrics, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)

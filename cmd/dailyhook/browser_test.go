@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var updateScreenshot = flag.Bool("update-screenshot", false, "save River's UI, as the browser test sees it, to docs/riverui.png")
+
+// chromium returns the path of Debian's Chromium, or skips t without it;
+// under CI, where .ci/run installs it, its absence fails t.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is missing: .ci/run installs Debian's chromium package; the browser test must run in CI")
+	}
+	t.Skip("Chromium is missing: apt-get install chromium to run the browser test")
+	return ""
+}
+
+// browser returns a chromedp context of a headless Chromium, ended with t.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// TestRiverUIInBrowser runs listen -admin with an app that fails one
+// event type, finds the dead delivery in River's UI in a real browser,
+// retries it from the page once the app accepts it, and sees it handled.
+func TestRiverUIInBrowser(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, 0)
+	var failing atomic.Bool
+	failing.Store(true)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() && strings.HasPrefix(r.Header.Get(headerEventID), "rec-") {
+			http.Error(w, "the recordings bucket is down", http.StatusInternalServerError)
+			return
+		}
+		a.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer app.Close()
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := "http://" + adminLn.Addr().String()
+	l := startListen(t, listenConfig{db: filepath.Join(t.TempDir(), "l.db"), forwardTo: app.URL, maxAttempts: 1, adminLn: adminLn})
+	post(http.DefaultClient, l.url, typedDelivery("meeting.started", "meet-1"))
+	post(http.DefaultClient, l.url, typedDelivery("recording.started", "rec-1"))
+	waitFor(t, 10*time.Second, "rec-1 is dead", func() bool {
+		_, m := get(t, admin+"/metrics")
+		return metricValue(m, `dailyhook_inbox_jobs{state="dead"}`) == 1
+	})
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func() string {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	step("opening the dead deliveries", chromedp.Navigate(admin+"/riverui/jobs?state=discarded"),
+		chromedp.WaitVisible(chromedp.Search(`//a[contains(@href, "/riverui/jobs/")]`)))
+	if body := text(); !strings.Contains(body, "rec-1") || strings.Contains(body, "meet-1") {
+		t.Fatalf("the dead list does not show rec-1 alone:\n%s", body)
+	}
+	step("opening the delivery", chromedp.Click(chromedp.Search(`//a[contains(@href, "/riverui/jobs/")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//button[contains(., "Retry")]`)))
+	if body := text(); !strings.Contains(body, "Discarded") || !strings.Contains(body, "answered 500") {
+		t.Errorf("the delivery's page does not show it discarded with its error:\n%s", body)
+	}
+	if *updateScreenshot {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "riverui.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failing.Store(false)
+	step("retrying it", chromedp.Click(chromedp.Search(`//button[contains(., "Retry")]`)))
+	waitFor(t, 20*time.Second, "the retried delivery reached the app", func() bool { return a.count("rec-1") == 1 })
+	waitFor(t, 20*time.Second, "the page shows it completed", func() bool {
+		step("reloading", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("body")), chromedp.Sleep(300*time.Millisecond))
+		return strings.Contains(text(), "Completed")
+	})
+}

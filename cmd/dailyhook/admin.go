@@ -93,10 +93,10 @@ func startAdmin(ctx context.Context, ln net.Listener, in *inbox.Inbox, tel *tele
 	}
 	ui, err := riverUI(in, log)
 	if err != nil {
-		return nil, fmt.Errorf("River's UI: %w", err)
+		return nil, fmt.Errorf("riverui: %w", err)
 	}
 	if err := ui.Start(ctx); err != nil {
-		return nil, fmt.Errorf("River's UI: %w", err)
+		return nil, fmt.Errorf("riverui: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })

@@ -18,6 +18,7 @@ import (
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/inboxtest"
 	"github.com/dailywebhooks/events/inbox/sqlite"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -242,5 +243,29 @@ func TestTraceLinks(t *testing.T) {
 		if links := s.Links(); len(links) != 1 || links[0].SpanContext.SpanID() != received[id].SpanContext().SpanID() {
 			t.Errorf("the attempt of %s links to %v, want its receive span %v", id, s.Links(), received[id].SpanContext().SpanID())
 		}
+	}
+}
+
+// TestAdminPostgres serves River's UI and the counts over PostgreSQL.
+func TestAdminPostgres(t *testing.T) {
+	pg := inboxtest.StartPostgres(t)
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := "http://" + adminLn.Addr().String()
+	l := startListen(t, listenConfig{postgres: pg.NewDatabase(t), adminLn: adminLn})
+	if got := post(http.DefaultClient, l.url, typedDelivery("meeting.started", "pg-ui-1")); got != 200 {
+		t.Fatalf("POST = %d", got)
+	}
+	if code, body := get(t, admin+"/riverui/api/jobs?state=available&limit=10"); code != 200 || !strings.Contains(body, "pg-ui-1") {
+		t.Errorf("River's UI API over PostgreSQL: %d %s", code, body)
+	}
+	_, m := get(t, admin+"/metrics")
+	if got := metricValue(m, `dailyhook_inbox_jobs{state="pending"}`); got != 1 {
+		t.Errorf("pending over PostgreSQL = %v, want 1", got)
+	}
+	if code, _ := get(t, admin+"/readyz"); code != 200 {
+		t.Errorf("/readyz over PostgreSQL = %d", code)
 	}
 }

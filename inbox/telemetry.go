@@ -70,6 +70,28 @@ func (c *Counter) Add(s rivertype.JobState, n int64, oldest float64) {
 	}
 }
 
+// Rows are the rows of a query, as *sql.Rows and pgx.Rows give them.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// Scan counts rows of (River state, count, oldest Unix time in seconds)
+// and returns the Stats: the store packages' counting queries give them.
+func (c *Counter) Scan(rows Rows) (Stats, error) {
+	for rows.Next() {
+		var state string
+		var n int64
+		var oldest float64
+		if err := rows.Scan(&state, &n, &oldest); err != nil {
+			return Stats{}, err
+		}
+		c.Add(rivertype.JobState(state), n, oldest)
+	}
+	return c.Stats(), rows.Err()
+}
+
 // Stats returns what was counted.
 func (c *Counter) Stats() Stats {
 	s := Stats{Jobs: map[State]int64{}}

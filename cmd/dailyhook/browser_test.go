@@ -5,7 +5,6 @@ import (
 	"flag"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,14 +63,7 @@ func TestRiverUIInBrowser(t *testing.T) {
 	a := newApp(t, 0)
 	var failing atomic.Bool
 	failing.Store(true)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if failing.Load() && strings.HasPrefix(r.Header.Get(headerEventID), "rec-") {
-			http.Error(w, "the recordings bucket is down", http.StatusInternalServerError)
-			return
-		}
-		a.srv.Config.Handler.ServeHTTP(w, r)
-	}))
-	defer app.Close()
+	app := a.failingFor(t, "rec-", &failing)
 	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

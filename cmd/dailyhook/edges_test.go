@@ -114,14 +114,7 @@ func TestListenRedirectsAreFailures(t *testing.T) {
 			t.Fatalf("POST %s = %d", id, got)
 		}
 	}
-	waitFor(t, 20*time.Second, "every event reached the app", func() bool {
-		for _, id := range ids {
-			if a.count(id) == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	a.waitAll(t, ids, 20*time.Second)
 	l.stop(t)
 	mu.Lock()
 	defer mu.Unlock()
@@ -166,14 +159,7 @@ func TestListenStoreOnlyKeepsEvents(t *testing.T) {
 	}
 	a := newApp(t, 0)
 	l := startListen(t, listenConfig{db: db, forwardTo: a.srv.URL})
-	waitFor(t, 20*time.Second, "the stored events reached the app", func() bool {
-		for _, id := range ids {
-			if a.count(id) == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	a.waitAll(t, ids, 20*time.Second)
 	l.stop(t)
 	for _, id := range ids {
 		if a.count(id) != 1 {

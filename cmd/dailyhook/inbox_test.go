@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -28,14 +27,7 @@ func TestInboxCommands(t *testing.T) {
 	a := newApp(t, 0)
 	var failing atomic.Bool
 	failing.Store(true)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if failing.Load() && r.Header.Get(headerEventID) != "" && strings.HasPrefix(r.Header.Get(headerEventID), "rec-") {
-			http.Error(w, "the recordings bucket is down", http.StatusInternalServerError)
-			return
-		}
-		a.srv.Config.Handler.ServeHTTP(w, r)
-	}))
-	defer app.Close()
+	app := a.failingFor(t, "rec-", &failing)
 	db := filepath.Join(t.TempDir(), "l.db")
 	l := startListen(t, listenConfig{db: db, forwardTo: app.URL, maxAttempts: 2})
 	for _, id := range []string{"rec-1", "rec-2", "meet-1", "meet-2"} {

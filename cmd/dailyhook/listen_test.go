@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -57,6 +58,34 @@ func newApp(t *testing.T, failRate float64) *app {
 	a.srv = httptest.NewServer(h)
 	t.Cleanup(a.srv.Close)
 	return a
+}
+
+// waitAll waits until every event of ids reached the app, or fails t.
+func (a *app) waitAll(t *testing.T, ids []string, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, timeout, fmt.Sprintf("the %d events reached the app", len(ids)), func() bool {
+		for _, id := range ids {
+			if a.count(id) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// failingFor returns a server in front of a whose forwards of events
+// with an ID starting with prefix fail with 500 while failing holds.
+func (a *app) failingFor(t *testing.T, prefix string, failing *atomic.Bool) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() && strings.HasPrefix(r.Header.Get(headerEventID), prefix) {
+			http.Error(w, "the recordings bucket is down", http.StatusInternalServerError)
+			return
+		}
+		a.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func (a *app) count(id string) int {

@@ -118,14 +118,7 @@ func TestProcessSecondListenRefused(t *testing.T) {
 			t.Fatalf("POST %s = %d", id, got)
 		}
 	}
-	waitFor(t, 20*time.Second, "every event reached the app", func() bool {
-		for _, id := range ids {
-			if a.count(id) == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	a.waitAll(t, ids, 20*time.Second)
 	if err := first.term(); err != nil {
 		t.Errorf("listen after SIGTERM: %v", err)
 	}

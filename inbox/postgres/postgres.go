@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // postgresSetMaxAttempts gives the pending deliveries of a queue the
@@ -83,14 +82,5 @@ func stats(ctx context.Context, pool *pgxpool.Pool, queue string) (inbox.Stats, 
 	}
 	defer rows.Close()
 	var c inbox.Counter
-	for rows.Next() {
-		var state string
-		var n int64
-		var oldest float64
-		if err := rows.Scan(&state, &n, &oldest); err != nil {
-			return inbox.Stats{}, err
-		}
-		c.Add(rivertype.JobState(state), n, oldest)
-	}
-	return c.Stats(), rows.Err()
+	return c.Scan(rows)
 }

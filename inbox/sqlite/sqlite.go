@@ -22,7 +22,6 @@ import (
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivertype"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -166,7 +165,7 @@ const (
 		AND json_extract(args, '$.parse_error') IS NULL`
 	// sqliteStats counts the deliveries of a queue by River state, with
 	// the Unix time of the oldest of each.
-	sqliteStats = `SELECT state, count(*), unixepoch(min(created_at), 'subsec') FROM river_job
+	sqliteStats = `SELECT state, count(*), coalesce(unixepoch(min(created_at), 'subsec'), 0) FROM river_job
 		WHERE kind = ? AND queue = ? GROUP BY state`
 	// sqliteUnfinished counts the deliveries of a file not yet handled:
 	// pending, running, retrying or dead.
@@ -181,16 +180,7 @@ func (f *sqliteFile) stats(ctx context.Context, queue string) (inbox.Stats, erro
 	}
 	defer rows.Close()
 	var c inbox.Counter
-	for rows.Next() {
-		var state string
-		var n int64
-		var oldest sql.NullFloat64
-		if err := rows.Scan(&state, &n, &oldest); err != nil {
-			return inbox.Stats{}, err
-		}
-		c.Add(rivertype.JobState(state), n, oldest.Float64)
-	}
-	return c.Stats(), rows.Err()
+	return c.Scan(rows)
 }
 
 // sqliteResume makes the deliveries left running by a process that died

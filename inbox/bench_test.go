@@ -208,7 +208,7 @@ func BenchmarkFloorInsert(b *testing.B) {
 			ctx := context.Background()
 			load(b, func(i int) error {
 				id := fmt.Sprintf("floor-%d-%d", run, i)
-				return insert(ctx, inbox.Delivery{Key: "id:" + id, ID: id, Type: "meeting.started", ReceivedAt: time.Now(), Body: body})
+				return insert(ctx, inbox.Delivery{Key: inbox.IDKey(id), ID: id, Type: "meeting.started", ReceivedAt: time.Now(), Body: body})
 			})
 		})
 	}

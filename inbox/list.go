@@ -140,11 +140,11 @@ func (in *Inbox) each(ctx context.Context, f Filter, fn func(Entry) bool) error 
 		}
 		params = params.States(rs...)
 	}
-	if f.Type != "" {
-		params = params.Where("args->>'type' = @event_type", river.NamedArgs{"event_type": string(f.Type)})
-	}
 	if len(f.IDs) == 1 {
-		params = params.Where("args->>'id' = @event_id", river.NamedArgs{"event_id": f.IDs[0]})
+		// The default key is made from the ID; under another, the ID is
+		// stored beside it.
+		params = params.Where("(args->>'key' = @event_key OR args->>'id' = @event_id)",
+			river.NamedArgs{"event_key": IDKey(f.IDs[0]), "event_id": f.IDs[0]})
 	}
 	for {
 		res, err := in.client.JobList(ctx, params)
@@ -159,7 +159,7 @@ func (in *Inbox) each(ctx context.Context, f Filter, fn func(Entry) bool) error 
 			if !f.Since.IsZero() && e.Delivery.ReceivedAt.Before(f.Since) {
 				return nil // newest first: all that follow are older
 			}
-			if len(f.IDs) > 0 && !slices.Contains(f.IDs, e.Delivery.ID) {
+			if len(f.IDs) > 0 && !slices.Contains(f.IDs, e.Delivery.ID) || f.Type != "" && e.Delivery.Type != string(f.Type) {
 				continue
 			}
 			if !fn(e) {
@@ -178,6 +178,9 @@ func entry(job *rivertype.JobRow) (Entry, error) {
 	var d Delivery
 	if err := json.Unmarshal(job.EncodedArgs, &d); err != nil {
 		return Entry{}, fmt.Errorf("inbox: job %d: %w", job.ID, err)
+	}
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = job.CreatedAt
 	}
 	e := Entry{JobID: job.ID, Delivery: d, State: StateOf(job.State), Attempts: job.Attempt, MaxAttempts: job.MaxAttempts, Errors: job.Errors}
 	if job.FinalizedAt != nil {

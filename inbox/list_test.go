@@ -18,39 +18,55 @@ import (
 func TestDeliveryStoredForm(t *testing.T) {
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name     string
-		body     []byte
-		wantKey  string // the key the body is stored under
-		notInRaw string
+		name         string
+		key, id      string
+		body         []byte
+		want         []string // in the stored form
+		notInRaw     []string
+		wantType     string // read back
+		wantIDStored bool
 	}{
-		{"a delivery, as text", []byte(`{"type":"meeting.started","id":"m"}`), `"text":"{\"type\":\"meeting.started\",\"id\":\"m\"}"`, `"body"`},
-		{"not JSON, still text", []byte("plain é"), `"text":"plain é"`, `"body"`},
-		{"not UTF-8, base64", []byte{0xff, 0xfe, '{'}, `"body":"//57"`, `"text"`},
-		{"empty", nil, `"text":""`, `"body"`},
+		{"a delivery, as text", inbox.IDKey("m"), "m", []byte(`{"type":"t","id":"m"}`), []string{`"text":"{\"type\":\"t\",\"id\":\"m\"}"`}, []string{`"body"`, `"id":`, `received_at`, `"type"`}, "t", false},
+		{"not JSON, still text", "b:xyz", "", []byte("plain é"), []string{`"text":"plain é"`}, []string{`"body"`, `"id"`}, "", false},
+		{"not UTF-8, base64", "b:xyz", "", []byte{0xff, 0xfe, '{'}, []string{`"body":"//57"`}, []string{`"text"`}, "", false},
+		{"empty", "b:xyz", "", []byte{}, []string{`"text":""`}, []string{`"body"`}, "", false},
+		{"a key not made from the ID", "custom", "i", []byte(`{"type":"t","id":"i"}`), []string{`"id":"i"`, `"key":"custom"`}, nil, "t", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := inbox.Delivery{Key: "k", ID: "i", Type: "t", ReceivedAt: at, Body: tt.body}
+			d := inbox.Delivery{Key: tt.key, ID: tt.id, Type: tt.wantType, ReceivedAt: at, Body: tt.body}
 			raw, err := json.Marshal(d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(raw), tt.wantKey) || strings.Contains(string(raw), tt.notInRaw) {
-				t.Errorf("stored as %s, want %s and no %s", raw, tt.wantKey, tt.notInRaw)
+			for _, w := range tt.want {
+				if !strings.Contains(string(raw), w) {
+					t.Errorf("stored as %s, want %s in it", raw, w)
+				}
+			}
+			for _, n := range tt.notInRaw {
+				if strings.Contains(string(raw), n) {
+					t.Errorf("stored as %s, want no %s", raw, n)
+				}
 			}
 			var back inbox.Delivery
 			if err := json.Unmarshal(raw, &back); err != nil {
 				t.Fatal(err)
 			}
-			if string(back.Body) != string(tt.body) || back.Key != "k" || back.ID != "i" || !back.ReceivedAt.Equal(at) {
-				t.Errorf("read back %+v, want the body %q", back, tt.body)
+			if string(back.Body) != string(tt.body) || back.Key != tt.key || back.ID != tt.id || back.Type != tt.wantType {
+				t.Errorf("read back %+v, want the key %q, ID %q, type %q and body %q", back, tt.key, tt.id, tt.wantType, tt.body)
 			}
 		})
 	}
-	// A delivery stored by an earlier version: the body in base64.
+	if k := inbox.IDKey("ptcpt-join-6497c79b-f326-4942-aef8-c36a29140ad1-1708972279961"); len(k) != 24 || k == inbox.IDKey("ptcpt-join-6497c79b-f326-4942-aef8-c36a29140ad1-1708972279962") {
+		t.Errorf("IDKey = %q: want 24 bytes, different for another ID", k)
+	}
+	// A delivery stored by an earlier version: the body in base64, the ID
+	// and the time of receipt apart.
 	var old inbox.Delivery
-	if err := json.Unmarshal([]byte(`{"key":"id:x","id":"x","type":"meeting.started","received_at":"2026-01-02T03:04:05Z","body":"eyJpZCI6IngifQ=="}`), &old); err != nil || string(old.Body) != `{"id":"x"}` {
-		t.Errorf("an earlier version's delivery reads as %q, %v", old.Body, err)
+	err := json.Unmarshal([]byte(`{"key":"id:x","id":"x","type":"meeting.started","received_at":"2026-01-02T03:04:05Z","body":"eyJpZCI6IngifQ=="}`), &old)
+	if err != nil || string(old.Body) != `{"id":"x"}` || old.ID != "x" || !old.ReceivedAt.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("an earlier version's delivery reads as %+v, %v", old, err)
 	}
 }
 

@@ -14,11 +14,16 @@ import (
 type Store[TTx any] struct {
 	// Driver is River's driver over the database. Required.
 	Driver riverdriver.Driver[TTx]
-	// Complete, when not nil, commits the completion of a handled job
-	// before its worker takes other work, so that a crash repeats only the
-	// events being handled. Nil leaves completions to River's completer,
-	// which writes them in batches every 50 ms.
-	Complete func(ctx context.Context, job *river.Job[Delivery]) error
+	// Commit, when not nil, inserts params and completes jobs in one
+	// transaction, and returns the insert results as River's InsertMany
+	// does. The inbox calls it with the receipts and completions that
+	// arrived while the previous call ran (a group commit), so that a
+	// worker's completion is committed before it takes other work, and a
+	// crash repeats only the events being handled. ctx carries River's
+	// client, as JobCompleteTx needs. Nil inserts through River's
+	// InsertMany and leaves completions to River's completer, which writes
+	// them in batches every 50 to 250 ms.
+	Commit func(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[Delivery]) ([]*rivertype.JobInsertResult, error)
 	// Check, when not nil, runs before and after each commit of received
 	// deliveries; an error answers them 503, since the database can no
 	// longer keep them (an SQLite file that vanished, say).
@@ -32,10 +37,10 @@ type Store[TTx any] struct {
 
 // storeHooks are the functions of a Store, without its driver.
 type storeHooks struct {
-	complete func(ctx context.Context, job *river.Job[Delivery]) error
-	check    func() error
-	close    func() error
-	stats    func(ctx context.Context) (Stats, error)
+	commit func(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[Delivery]) ([]*rivertype.JobInsertResult, error)
+	check  func() error
+	close  func() error
+	stats  func(ctx context.Context) (Stats, error)
 }
 
 // riverClient is what the inbox uses of a *river.Client[TTx], whatever

@@ -218,9 +218,13 @@ func (t *telemetry) attempt(ctx context.Context, d Delivery, err error, last boo
 }
 
 // traceMetadata returns the job metadata that carries the trace context
-// of ctx, the span that received the delivery, or nil without one. Each
+// of ctx, the span that received the delivery, or nil when it is not
+// sampled: then nobody sees the link, and the row is the smaller. Each
 // delivery keeps its own, though deliveries are inserted in batches.
 func traceMetadata(ctx context.Context) []byte {
+	if !trace.SpanContextFromContext(ctx).IsSampled() {
+		return nil
+	}
 	carrier := propagation.MapCarrier{}
 	propagation.TraceContext{}.Inject(ctx, carrier)
 	if len(carrier) == 0 {

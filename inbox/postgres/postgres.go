@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // postgresSetMaxAttempts gives the pending deliveries of a queue the
@@ -43,13 +44,24 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connecting to PostgreSQL: %w", err)
 	}
+	var client *river.Client[pgx.Tx] // set once the inbox is made, before it receives
 	in, err := inbox.NewStore(ctx, inbox.Store[pgx.Tx]{
 		Driver: riverpgxv5.New(pool),
-		Complete: func(ctx context.Context, job *river.Job[inbox.Delivery]) error {
-			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-				return err
+		Commit: func(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) (res []*rivertype.JobInsertResult, err error) {
+			err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				if len(params) > 0 {
+					if res, err = client.InsertManyTx(ctx, tx, params); err != nil {
+						return err
+					}
+				}
+				for _, job := range jobs {
+					if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
+			return res, err
 		},
 		Close: func() error { pool.Close(); return nil },
 		Stats: func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
@@ -58,6 +70,7 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		pool.Close()
 		return nil, err
 	}
+	client = inbox.RiverClient[pgx.Tx](in)
 	if cfg.Workers >= 0 {
 		c := in.Config()
 		if _, err := pool.Exec(ctx, postgresSetMaxAttempts, c.MaxAttempts, inbox.Kind, c.Queue); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -107,15 +108,16 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		return fail(fmt.Errorf("sqlite: opening %s: %w", path, err))
 	}
 	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{
-		Driver:   riversqlite.New(db),
-		Complete: f.complete,
-		Check:    f.check,
-		Close:    f.close,
-		Stats:    f.stats,
+		Driver: riversqlite.New(db),
+		Commit: f.commit,
+		Check:  f.check,
+		Close:  f.close,
+		Stats:  f.stats,
 	}, cfg)
 	if err != nil {
 		return fail(err)
 	}
+	f.client = inbox.RiverClient[*sql.Tx](in)
 	if cfg.Workers >= 0 {
 		if err := sqliteResume(ctx, db); err != nil {
 			in.Stop(ctx)
@@ -138,9 +140,13 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 // so that "e?f.db" would open "e" without the pragmas.
 func sqliteDSN(path string) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+	// modernc.org/sqlite runs the _pragma values sorted, and journal_mode
+	// after them: page_size must come first, while the file is new, since
+	// WAL mode fixes it.
+	for _, p := range []string{"page_size(8192)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
 		q.Add("_pragma", p)
 	}
+	q.Set("_journal_mode", "WAL")
 	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 	return "file:" + escaped + "?" + q.Encode()
 }
@@ -204,20 +210,30 @@ type sqliteFile struct {
 	once   sync.Once
 	// stopWatch ends watch; close closes it.
 	stopWatch chan struct{}
+	// client is the inbox's River client, set once the inbox is made and
+	// before it receives.
+	client *river.Client[*sql.Tx]
 }
 
-// complete commits the completion of a handled job in a transaction of
-// its own.
-func (f *sqliteFile) complete(ctx context.Context, job *river.Job[inbox.Delivery]) error {
+// commit inserts params and completes jobs in one transaction.
+func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) ([]*rivertype.JobInsertResult, error) {
 	tx, err := f.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
-		tx.Rollback()
-		return err
+	defer tx.Rollback()
+	var res []*rivertype.JobInsertResult
+	if len(params) > 0 {
+		if res, err = f.client.InsertManyTx(ctx, tx, params); err != nil {
+			return nil, err
+		}
 	}
-	return tx.Commit()
+	for _, job := range jobs {
+		if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
+			return nil, err
+		}
+	}
+	return res, tx.Commit()
 }
 
 // lock takes the workers' lock of f.path, or returns an error wrapping

@@ -207,8 +207,12 @@ type Config struct {
 	JobTimeout time.Duration
 	// RescueAfter is how long a delivery may stay running before River
 	// takes it for stuck, its process having died, and tries it again.
-	// It must be longer than JobTimeout. Zero means JobTimeout plus a
-	// minute.
+	// It must be longer than JobTimeout, which cancels an attempt's
+	// context. Zero means JobTimeout plus 15 seconds. River's rescuer
+	// looks every 30 seconds, from the elected leader: the deliveries of a
+	// dead replica of PostgreSQL are tried again within about RescueAfter
+	// plus 30 seconds, and a few more when the dead replica was the
+	// leader. (On SQLite, the next process resumes them at open.)
 	RescueAfter time.Duration
 	// RetryPolicy says when a failed attempt is tried again. Nil means
 	// River's default: attempt⁴ seconds, with jitter.
@@ -343,7 +347,7 @@ func (c Config) withDefaults() Config {
 	c.Workers = cmp.Or(c.Workers, DefaultWorkers)
 	c.Queue = cmp.Or(c.Queue, DefaultQueue)
 	c.JobTimeout = cmp.Or(c.JobTimeout, DefaultJobTimeout)
-	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+time.Minute)
+	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+15*time.Second)
 	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
 	c.FetchCooldown = min(cmp.Or(c.FetchCooldown, DefaultFetchCooldown), c.PollInterval)
 	c.CompletedRetention = cmp.Or(c.CompletedRetention, DefaultCompletedRetention)

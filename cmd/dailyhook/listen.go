@@ -58,6 +58,7 @@ type listenConfig struct {
 	print                bool
 	workers, maxAttempts int
 	forwardTimeout       time.Duration
+	completedRetention   time.Duration
 	secrets              []string
 	retry                inbox.ExponentialRetry
 	// admin is the admin listener's address, or ""; adminLn listens on
@@ -83,6 +84,7 @@ var listenCommand = &command{
 		fs.DurationVar(&c.forwardTimeout, "forward-timeout", 10*time.Second, "how long your app may take to answer")
 		fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
 		fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
+		fs.DurationVar(&c.completedRetention, "completed-retention", inbox.DefaultCompletedRetention, "how long a handled delivery is kept; it is also the window in which a re-sent delivery is recognised as a duplicate, and answered 200 without being handled again")
 		fs.StringVar(&c.admin, "admin", "", "HOST:PORT of the admin listener (/healthz, /readyz, /metrics, /riverui/); off by default; off loopback it needs DAILYHOOK_ADMIN_PASSWORD")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := c.complete(e, fs, args); err != nil {
@@ -130,6 +132,9 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if c.forwardTimeout <= 0 {
 		return fmt.Errorf("%w: -forward-timeout must be positive", errUsage)
+	}
+	if c.completedRetention < time.Second {
+		return fmt.Errorf("%w: -completed-retention must be a second or more: it is how long a re-sent delivery is recognised", errUsage)
 	}
 	if c.admin != "" {
 		host, _, err := net.SplitHostPort(c.admin)
@@ -242,11 +247,12 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 // and says what the mode does with each event.
 func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string) {
 	cfg := inbox.Config{
-		MeterProvider:  tel.meters,
-		TracerProvider: tel.tracers,
-		Workers:        c.workers,
-		MaxAttempts:    c.maxAttempts,
-		RetryPolicy:    c.retry,
+		MeterProvider:      tel.meters,
+		TracerProvider:     tel.tracers,
+		CompletedRetention: c.completedRetention,
+		Workers:            c.workers,
+		MaxAttempts:        c.maxAttempts,
+		RetryPolicy:        c.retry,
 		// An attempt is one forward: a little longer than its timeout.
 		JobTimeout: c.forwardTimeout + 5*time.Second,
 		Logger:     warnLogger(e),

@@ -49,6 +49,7 @@ func TestUsage(t *testing.T) {
 		{name: "listen with -db and -postgres", vars: withSecret, args: []string{"listen", "-db", "x.db", "-postgres", "postgres://localhost/x"}, wantCode: 2, wantErr: "-db and -postgres"},
 		{name: "listen with -print and -forward-to", vars: withSecret, args: []string{"listen", "-print", "-forward-to", "http://localhost:3000/"}, wantCode: 2, wantErr: "-print and -forward-to"},
 		{name: "listen with no workers", vars: withSecret, args: []string{"listen", "-workers", "0"}, wantCode: 2, wantErr: "-workers"},
+		{name: "listen with a retention under a second", vars: withSecret, args: []string{"listen", "-completed-retention", "0s"}, wantCode: 2, wantErr: "-completed-retention"},
 		{name: "listen with no attempts", vars: withSecret, args: []string{"listen", "-max-attempts", "0"}, wantCode: 2, wantErr: "-max-attempts"},
 		{name: "listen with a bad second secret", vars: map[string]string{"DAILY_WEBHOOK_SECRET": secret + ",not base64!"}, args: []string{"listen"}, wantCode: 2, wantErr: "secret 2 of 2"},
 		{name: "webhooks watch with a zero interval", vars: map[string]string{"DAILY_API_KEY": "k"}, args: []string{"webhooks", "watch", "-interval", "0"}, wantCode: 2, wantErr: "-interval must be positive"},

@@ -38,6 +38,20 @@ type Postgres struct {
 // PostgreSQL requires.
 func StartPostgres(tb testing.TB) *Postgres {
 	tb.Helper()
+	return StartPostgresWith(tb, PostgresOptions{})
+}
+
+// PostgresOptions configure StartPostgresWith.
+type PostgresOptions struct {
+	// Durable keeps fsync on, as a production server runs: benchmarks
+	// that must pay what a real server pays set it. Tests leave it off,
+	// which is faster, since a test server needs no durability.
+	Durable bool
+}
+
+// StartPostgresWith is StartPostgres with options.
+func StartPostgresWith(tb testing.TB, o PostgresOptions) *Postgres {
+	tb.Helper()
 	bin, err := findBin()
 	if err != nil {
 		msg := "PostgreSQL tests need initdb and pg_ctl: install them with `apt-get install -y postgresql` (" + err.Error() + ")"
@@ -75,7 +89,11 @@ func StartPostgres(tb testing.TB) *Postgres {
 		os.RemoveAll(dir)
 		tb.Fatal(err)
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", port, dir)
+	fsync := "off"
+	if o.Durable {
+		fsync = "on"
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=%s -c max_connections=200", port, dir, fsync)
 	if err := run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		os.RemoveAll(dir)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -68,6 +69,13 @@ type DailyConfig struct {
 	// Client sends deliveries and verification requests. Nil means a
 	// client of its own.
 	Client *http.Client
+	// Listener, when not nil, is where the fake serves, rather than a
+	// local port of its own: "dailyhook dev" serves on the address it is
+	// given.
+	Listener net.Listener
+	// Logger, when not nil, is told of each API call, with its status,
+	// and each delivery attempt, with its outcome.
+	Logger *slog.Logger
 }
 
 // A Webhook is the webhook object of a fake Daily, with Daily's JSON
@@ -169,9 +177,64 @@ func NewDaily(cfg DailyConfig) *Daily {
 	mux.HandleFunc("GET /v1/webhooks/{uuid}", d.get)
 	mux.HandleFunc("POST /v1/webhooks/{uuid}", d.update)
 	mux.HandleFunc("DELETE /v1/webhooks/{uuid}", d.delete)
-	d.srv = httptest.NewServer(d.authorize(mux))
+	mux.HandleFunc("POST "+MeetingsPath, d.playMeeting)
+	d.srv = httptest.NewUnstartedServer(d.logCalls(d.authorize(mux)))
+	if cfg.Listener != nil {
+		d.srv.Listener.Close()
+		d.srv.Listener = cfg.Listener
+	}
+	d.srv.Start()
 	d.URL = d.srv.URL + "/v1"
 	return d
+}
+
+// MeetingsPath is the fake's own endpoint, which no Daily has: a POST of a
+// MeetingSpec plays the meeting (see Daily.PlayMeeting) and answers, once
+// every delivery had its last attempt, with the MeetingResult. It takes
+// the API key as the other endpoints do. Any language's HTTP client can
+// play a meeting through it.
+const MeetingsPath = "/v1/_dev/meetings"
+
+// playMeeting serves MeetingsPath.
+func (d *Daily) playMeeting(w http.ResponseWriter, r *http.Request) {
+	var spec MeetingSpec
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&spec); err != nil {
+		apiError(w, http.StatusBadRequest, "json-parsing-error", "invalid JSON body")
+		return
+	}
+	res, err := d.PlayMeeting(r.Context(), spec)
+	switch {
+	case errors.Is(err, ErrMeetingSpec), errors.Is(err, ErrNoWebhookToPlay):
+		apiError(w, http.StatusBadRequest, "invalid-request-error", err.Error())
+		return
+	case err != nil:
+		apiError(w, http.StatusInternalServerError, "server-error", err.Error())
+		return
+	}
+	writeJSON(w, res)
+}
+
+// logCalls logs each API call with its status, when a Logger is set.
+func (d *Daily) logCalls(next http.Handler) http.Handler {
+	if d.cfg.Logger == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		d.cfg.Logger.Info("api call", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+	})
+}
+
+// statusRecorder remembers the status written through it.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
 }
 
 // sleep waits d, or less when ctx ends.
@@ -546,6 +609,9 @@ func (d *Daily) Send(ctx context.Context, body []byte) error {
 
 // record keeps a try and counts it on the webhook.
 func (d *Daily) record(a Attempt, uuid string) {
+	if d.cfg.Logger != nil {
+		d.cfg.Logger.Info("delivery attempt", "type", a.Type, "id", a.ID, "status", a.Status, "failed", a.Failed, "err", a.Err)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.attempts = append(d.attempts, a)

@@ -33,9 +33,10 @@ type command struct {
 // errUsage marks an error in how a command was called: exit status 2.
 var errUsage = errors.New("usage")
 
-// execute runs c, named path (such as "webhooks get"), with args.
+// execute runs c, named path (such as "webhooks get"), with args. A group
+// whose setup returns a runner (dev) runs it when args name no verb.
 func (c *command) execute(ctx context.Context, e *env, path string, args []string) error {
-	if c.verbs != nil {
+	if c.verbs != nil && (!c.runsAlone() || len(args) > 0 && c.verb(args[0]) != nil || len(args) > 0 && isHelp(args[0])) {
 		return c.dispatch(ctx, e, path, args)
 	}
 	fs := flag.NewFlagSet(path, flag.ContinueOnError)
@@ -53,17 +54,34 @@ func (c *command) execute(ctx context.Context, e *env, path string, args []strin
 func (c *command) dispatch(ctx context.Context, e *env, path string, args []string) error {
 	if len(args) == 0 || isHelp(args[0]) {
 		c.groupHelp(e.stderr, path)
-		if len(args) == 0 {
+		if len(args) == 0 && !c.runsAlone() {
 			return fmt.Errorf("%w: name a verb", errUsage)
 		}
 		return flag.ErrHelp
 	}
-	for _, v := range c.verbs {
-		if v.name == args[0] {
-			return v.execute(ctx, e, path+" "+v.name, args[1:])
-		}
+	if v := c.verb(args[0]); v != nil {
+		return v.execute(ctx, e, path+" "+v.name, args[1:])
 	}
 	return fmt.Errorf("%w: unknown verb %q: %s", errUsage, args[0], c.verbNames())
+}
+
+// verb returns the verb of group c named name, or nil.
+func (c *command) verb(name string) *command {
+	for _, v := range c.verbs {
+		if v.name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// runsAlone reports whether group c also runs without a verb.
+func (c *command) runsAlone() bool {
+	if c.setup == nil {
+		return false
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	return c.setup(fs) != nil
 }
 
 // verbNames lists the verbs of group c.
@@ -92,7 +110,13 @@ func (c *command) help(w io.Writer, path string, fs *flag.FlagSet) {
 // groupHelp writes the verbs of group c with their usage lines, and the
 // flags they share.
 func (c *command) groupHelp(w io.Writer, path string) {
-	fmt.Fprintf(w, "Usage: dailyhook %s <verb> [flags] [arguments]\n\n%s\n\nThe verbs:\n\n", path, c.short)
+	flagsOf := "every verb"
+	if c.runsAlone() {
+		fmt.Fprintf(w, "Usage: dailyhook %s %s\n   or: dailyhook %s <verb> [flags] [arguments]\n\n%s\n\nThe verbs:\n\n", path, c.usage, path, c.short)
+		flagsOf = "dailyhook " + path
+	} else {
+		fmt.Fprintf(w, "Usage: dailyhook %s <verb> [flags] [arguments]\n\n%s\n\nThe verbs:\n\n", path, c.short)
+	}
 	for _, v := range c.verbs {
 		fmt.Fprintf(w, "\t%s %s %s\n\t\t%s\n", path, v.name, v.usage, v.short)
 	}
@@ -100,7 +124,7 @@ func (c *command) groupHelp(w io.Writer, path string) {
 		fs := flag.NewFlagSet(path, flag.ContinueOnError)
 		fs.SetOutput(w)
 		c.setup(fs)
-		fmt.Fprint(w, "\nFlags of every verb:\n")
+		fmt.Fprintf(w, "\nFlags of %s:\n", flagsOf)
 		fs.PrintDefaults()
 	}
 	if c.long != "" {

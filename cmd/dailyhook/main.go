@@ -15,6 +15,7 @@
 //	parse     parse deliveries and print what they hold
 //	webhooks  create, inspect, change and keep active the webhook with
 //	          Daily's API (DAILY_API_KEY)
+//	dev       run a fake Daily for local development, and play meetings
 //	version   print the version and the VCS revision of this build
 //
 // Run "dailyhook <command> -h" for a command's flags and an example. The
@@ -46,7 +47,7 @@ type env struct {
 }
 
 // commands are dailyhook's subcommands, in the order of its help.
-var commands = []*command{listenCommand, inboxCommand, triggerCommand, verifyCommand, parseCommand, webhooksCommand, versionCommand}
+var commands = []*command{listenCommand, inboxCommand, triggerCommand, verifyCommand, parseCommand, webhooksCommand, devCommand, versionCommand}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
+)
+
+// defaultDevAddr is where dailyhook dev serves by default, and so where
+// dev session finds it.
+const defaultDevAddr = "127.0.0.1:8090"
+
+var devCommand = &command{
+	name:  "dev",
+	usage: "[-addr HOST:PORT]",
+	short: "run a fake Daily for local development: its /v1/webhooks API, deliveries under Daily's retry rules, whole meetings",
+	long: `Example:
+
+	dailyhook dev &                     # prints the API key to export
+	export DAILY_API_KEY=...
+	export DAILY_WEBHOOK_SECRET=$(openssl rand -base64 32)
+	dailyhook listen -forward-to http://127.0.0.1:3000/daily &
+	dailyhook webhooks create -base-url http://127.0.0.1:8090/v1 -url http://127.0.0.1:8080/
+	dailyhook dev session -participants 5 -knock 2 -recording
+
+dev serves the /v1/webhooks endpoints as Daily does, with bearer auth
+(the key from DAILY_API_KEY, or one it prints), the signed verification
+request on create and update, one webhook per domain, and deliveries
+under the circuit-breaker or exponential retry type: FAILED after three
+failures, active again once updated. Any language's HTTP client works
+against it. It logs each API call and each delivery attempt.
+
+POST /v1/_dev/meetings, the fake's own endpoint, plays a whole meeting
+to the webhook: dev session calls it.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		addr := fs.String("addr", defaultDevAddr, "address to serve the fake Daily on")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unknown verb or argument %q: dev takes -addr, or the verb session", errUsage, args[0])
+			}
+			return runDev(ctx, e, *addr)
+		}
+	},
+	verbs: []*command{devSessionCommand},
+}
+
+// runDev serves a fake Daily on addr until ctx is done.
+func runDev(ctx context.Context, e *env, addr string) error {
+	key := e.getenv("DAILY_API_KEY")
+	if key == "" {
+		secret, err := events.NewSecret()
+		if err != nil {
+			return err
+		}
+		key = "dev-" + strings.NewReplacer("+", "", "/", "", "=", "").Replace(secret)[:24]
+		fmt.Fprintf(e.stdout, "export DAILY_API_KEY=%s\n", key)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	d := eventstest.NewDaily(eventstest.DailyConfig{APIKey: key, Listener: ln, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	defer d.Close()
+	fmt.Fprintf(e.stderr, "dailyhook: fake Daily on %s; try: dailyhook webhooks list -base-url %s\n", d.URL, d.URL)
+	<-ctx.Done()
+	fmt.Fprintln(e.stderr, "dailyhook: stopped")
+	return nil
+}
+
+var devSessionCommand = &command{
+	name:  "session",
+	usage: "[-base-url URL] [-participants N] [-knock K] [-recording] [-transcript] [-speed X]",
+	short: "play a whole meeting to the webhook of a running dailyhook dev",
+	long: `Example:
+
+	dailyhook dev session -participants 5 -knock 2 -recording -transcript
+
+It asks the dev server at -base-url to play one meeting: the room starts,
+people knock, are admitted, join and leave with their permissions, the
+recording and the transcript start and become ready, the meeting ends.
+The deliveries agree with each other (one room, one meeting, matching
+sessions and durations, increasing timestamps), each signed with the
+webhook's hmac and sent under its retry type. It prints each delivery
+and returns once every one had its last attempt: exit 1 if any failed.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		baseURL := fs.String("base-url", "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
+		var spec eventstest.MeetingSpec
+		fs.IntVar(&spec.Participants, "participants", 2, "everyone who joins, the owner and the admitted knockers included")
+		fs.IntVar(&spec.Knockers, "knock", 0, "knockers at the lobby: all but the last are admitted")
+		fs.BoolVar(&spec.Recording, "recording", false, "record the meeting")
+		fs.BoolVar(&spec.Transcript, "transcript", false, "transcribe the meeting")
+		fs.Float64Var(&spec.Speed, "speed", 10, "run the meeting's clock this many times faster; every timestamp in the bodies follows it")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unexpected arguments %q", errUsage, args)
+			}
+			if spec.Participants < 1 || spec.Knockers < 0 || spec.Knockers > spec.Participants || spec.Speed <= 0 {
+				return fmt.Errorf("%w: -participants must be at least 1 and at least -knock, -knock not negative, -speed positive", errUsage)
+			}
+			key := e.getenv("DAILY_API_KEY")
+			if key == "" {
+				return fmt.Errorf("%w: set DAILY_API_KEY to the key dailyhook dev printed", errUsage)
+			}
+			return playSession(ctx, e, strings.TrimRight(*baseURL, "/"), key, spec)
+		}
+	},
+}
+
+// playSession asks the dev server at baseURL to play spec, and prints
+// what it sent.
+func playSession(ctx context.Context, e *env, baseURL, key string, spec eventstest.MeetingSpec) error {
+	body, _ := json.Marshal(spec)
+	path := strings.TrimPrefix(eventstest.MeetingsPath, "/v1")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%w: -base-url: %w", errUsage, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("POST %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return fmt.Errorf("POST %s: reading the answer: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, strings.TrimSpace(string(data)))
+	}
+	var res eventstest.MeetingResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		return fmt.Errorf("POST %s: decoding the answer: %w", path, err)
+	}
+	for _, p := range res.Deliveries {
+		outcome := "delivered"
+		if p.Err != "" {
+			outcome = "failed: " + p.Err
+		}
+		fmt.Fprintf(e.stdout, "%-30s %s  %s\n", p.Type, p.ID, outcome)
+	}
+	fmt.Fprintf(e.stdout, "meeting %s in room %s: %d deliveries, %d failed, in %v\n", res.MeetingID, res.Room, len(res.Deliveries), res.Failed(), time.Since(start).Round(time.Millisecond))
+	if n := res.Failed(); n > 0 {
+		return errors.New("some deliveries failed their last attempt")
+	}
+	return nil
+}

@@ -258,7 +258,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.deliver(w, r.WithContext(context.WithValue(r.Context(), verificationKey{}, res)), setup, ev, r.Header.Get(HeaderSignature))
+	sig, _ := h.Verifier.SignatureHeaders(r)
+	h.deliver(w, r.WithContext(context.WithValue(r.Context(), verificationKey{}, res)), setup, ev, sig)
 }
 
 // verificationKey is the context key of a delivery's Verification.

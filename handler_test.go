@@ -629,7 +629,7 @@ func TestHandlerReadsNoMoreThanNeeded(t *testing.T) {
 	}{
 		{name: "declared too large", declared: true, signed: true, wantStatus: 413, wantErr: events.ErrBodyTooLarge, maxRead: 0},
 		{name: "chunked too large", signed: true, wantStatus: 413, wantErr: events.ErrBodyTooLarge, maxRead: 4096 + 1},
-		{name: "unsigned, declared", declared: true, wantStatus: 401, wantErr: events.ErrMissingSignature, maxRead: 0},
+		{name: "unsigned, declared too large", declared: true, wantStatus: 413, wantErr: events.ErrBodyTooLarge, maxRead: 0},
 		{name: "unsigned, chunked", wantStatus: 401, wantErr: events.ErrMissingSignature, maxRead: 257},
 		{name: "unsigned, strict", strict: true, wantStatus: 401, wantErr: events.ErrMissingSignature, maxRead: 257},
 	}

@@ -94,6 +94,11 @@ type VerifierConfig struct {
 	// that re-serialises the JSON (JavaScript's JSON.stringify) produces.
 	// The raw body is always tried first.
 	CompactFallback bool
+	// Headers names the signature and timestamp headers that
+	// VerifyRequest reads. Zero means WebhookHeaders; PinlessHeaders
+	// verifies the calls of Daily's pinless dial-in hook, signed the same
+	// way.
+	Headers Headers
 }
 
 // A Verifier checks that deliveries come from Daily. Build one with
@@ -106,6 +111,7 @@ type Verifier struct {
 	basicAuth       []byte
 	maxBody         int64
 	compactFallback bool
+	headers         Headers
 }
 
 // NewVerifier returns a Verifier for c. It returns an error wrapping
@@ -122,6 +128,10 @@ func NewVerifier(c VerifierConfig) (*Verifier, error) {
 		now:             c.Now,
 		maxBody:         c.MaxBodyBytes,
 		compactFallback: c.CompactFallback,
+		headers:         c.Headers,
+	}
+	if v.headers == (Headers{}) {
+		v.headers = WebhookHeaders
 	}
 	for i, s := range c.Secrets {
 		key, err := decodeSecret(s)
@@ -294,6 +304,12 @@ func (v *Verifier) Receive(w http.ResponseWriter, r *http.Request, strict bool, 
 	return nil, Verification{}, false
 }
 
+// SignatureHeaders returns the signature and timestamp headers of r, under
+// the names the Verifier reads (VerifierConfig.Headers).
+func (v *Verifier) SignatureHeaders(r *http.Request) (signature, timestamp string) {
+	return r.Header.Get(v.headers.Signature), r.Header.Get(v.headers.Timestamp)
+}
+
 // checkBasicAuth reports whether r carries the configured basic-auth value,
 // comparing in constant time; it reports true when none is configured.
 func (v *Verifier) checkBasicAuth(r *http.Request) bool {
@@ -325,7 +341,12 @@ func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) 
 	if !v.checkBasicAuth(r) {
 		return nil, Verification{}, ErrUnauthorized
 	}
-	sig, ts := r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp)
+	if r.ContentLength > v.maxBody {
+		// Too large to be a delivery, signed or not: 413 before anything
+		// is read.
+		return nil, Verification{}, ErrBodyTooLarge
+	}
+	sig, ts := v.SignatureHeaders(r)
 	limit := v.maxBody
 	if sig == "" || ts == "" {
 		limit = min(limit, maxPingBytes)

@@ -123,7 +123,7 @@ func TestVerify(t *testing.T) {
 		{name: "signature cut", vars: withSecret, file: write("cut.json", body), ts: secs, sig: sign(secs, body)[:20], wantCode: 1, want: "not authentic: the signature is not the base64 of a 32-byte HMAC-SHA256"},
 		{name: "timestamp not a number", vars: withSecret, file: write("ts.json", body), ts: "17085x26033", sig: sign(secs, body), wantCode: 1, want: `not authentic: the timestamp "17085x26033" is not a number`},
 		{name: "rotated secrets", vars: map[string]string{"DAILY_WEBHOOK_SECRET": "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM=, " + secret}, file: write("rot.json", body), ts: secs, sig: sign(secs, body), wantCode: 0, want: "authentic:"},
-		{name: "secret not base64", vars: map[string]string{"DAILY_WEBHOOK_SECRET": "not base64!"}, file: write("b.json", body), ts: secs, sig: sign(secs, body), wantCode: 1, want: "not a secret in Daily's form"},
+		{name: "secret not base64", vars: map[string]string{"DAILY_WEBHOOK_SECRET": "not base64!"}, file: write("b.json", body), ts: secs, sig: sign(secs, body), wantCode: 1, want: "the secret is not in Daily's form"},
 		{name: "no signature", vars: withSecret, file: write("c.json", body), ts: secs, wantCode: 2},
 	}
 	for _, tt := range tests {
@@ -144,6 +144,22 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+	// The pinless dial-in spec's worked example.
+	pinless := write("call.json", []byte(`{"To":"+12555599999","From":"+14158483432","callId":"ff1e7130-7752-4304-9cf4-08d2583a41dc","callDomain":"04b89420-cf8b-4ea5-a428-02c40b0e2a59"}`))
+	pv := map[string]string{"DAILY_PINLESS_SECRET": "9jyatvPWQfBymCGDOYPYKF/TRZXR+08Gj4bvPF78pH0="}
+	for ts, sig := range map[string]string{"1744186319": "VG10QNZsOVDF8qVr4TZWXe6IbTN+GujibnYXsC8TDFc=", "1744186319195": "xQY2JU9Gw5B5IBaAhywvyKsAq6Vb9zRlQeCf+HgDr+o="} {
+		code, stdout, stderr := runCmd(t, pv, "", "verify", "-pinless", "-tolerance", "0", "-timestamp", ts, "-signature", sig, pinless)
+		if code != 0 || !strings.HasPrefix(stdout, "authentic: the signature matches") {
+			t.Errorf("verify -pinless of the spec's example at %s: exit %d\n%s%s", ts, code, stdout, stderr)
+		}
+	}
+	if code, stdout, _ := runCmd(t, pv, "", "verify", "-pinless", "-timestamp", "1744186319", "-signature", "VG10QNZsOVDF8qVr4TZWXe6IbTN+GujibnYXsC8TDFc=", pinless); code != 1 || !strings.Contains(stdout, "authentic, but stale") {
+		t.Errorf("verify -pinless of the old example with the tolerance: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := runCmd(t, withSecret, "", "verify", "-pinless", "-timestamp", "1", "-signature", "x", pinless); code != 2 || !strings.Contains(stderr, "DAILY_PINLESS_SECRET") {
+		t.Errorf("verify -pinless without DAILY_PINLESS_SECRET: exit %d\n%s", code, stderr)
+	}
+
 	// Standard input.
 	code, stdout, _ := runCmd(t, withSecret, string(body), "verify", "-timestamp", secs, "-signature", sign(secs, body), "-")
 	if code != 0 || !strings.HasPrefix(stdout, "authentic") {

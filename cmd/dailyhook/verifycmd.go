@@ -17,12 +17,15 @@ import (
 
 var verifyCommand = &command{
 	name:  "verify",
-	usage: "-timestamp T -signature S [FILE | -]",
+	usage: "[-pinless] -timestamp T -signature S [FILE | -]",
 	short: "say whether a captured delivery is authentic, and if not why",
 	long: `Example:
 
 	export DAILY_WEBHOOK_SECRET=...   # the webhook's hmac; several, comma-separated, while rotating
 	dailyhook verify -timestamp 1708526033 -signature '/YQ1+UYf...=' captured.json
+
+	export DAILY_PINLESS_SECRET=...   # the pinless dial-in configuration's hmac
+	dailyhook verify -pinless -tolerance 0 -timestamp 1744186319 -signature 'VG10QNZs...=' call.json
 
 It exits 0 when the delivery is authentic and fresh, and 1 otherwise,
 naming what it found, or saying that it found nothing: the secret is not
@@ -30,11 +33,15 @@ base64, a header was cut or changed, the timestamp is outside the
 tolerance (so long ago, or so far ahead), a trailing newline was added or
 removed, the JSON was pretty-printed, compacted, or had its keys sorted or
 reordered from Daily's order, or the signature was made over the
-millisecond or second form of the timestamp.`,
+millisecond or second form of the timestamp. -pinless checks a call to a
+pinless dial-in room_creation_api (X-Pinless-Timestamp, X-Pinless-Signature)
+with the secrets of DAILY_PINLESS_SECRET. -tolerance 0 checks the
+signature alone, not the timestamp's age.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		ts := fs.String("timestamp", "", "the X-Webhook-Timestamp header (required)")
 		sig := fs.String("signature", "", "the X-Webhook-Signature header (required)")
-		tolerance := fs.Duration("tolerance", events.DefaultTolerance, "how far the timestamp may be from now")
+		tolerance := fs.Duration("tolerance", events.DefaultTolerance, "how far the timestamp may be from now; 0 checks the signature alone")
+		pinless := fs.Bool("pinless", false, "verify a pinless dial-in call, with DAILY_PINLESS_SECRET")
 		return func(_ context.Context, e *env, args []string) error {
 			if *ts == "" || *sig == "" {
 				return fmt.Errorf("%w: -timestamp and -signature are required", errUsage)
@@ -46,9 +53,13 @@ millisecond or second form of the timestamp.`,
 			if len(args) == 1 {
 				name = args[0]
 			}
-			secrets := splitSecrets(e.getenv("DAILY_WEBHOOK_SECRET"))
+			secretVar := "DAILY_WEBHOOK_SECRET"
+			if *pinless {
+				secretVar = "DAILY_PINLESS_SECRET"
+			}
+			secrets := splitSecrets(e.getenv(secretVar))
 			if len(secrets) == 0 {
-				return fmt.Errorf("%w: set DAILY_WEBHOOK_SECRET to the webhook's hmac secret (several, comma-separated, while rotating)", errUsage)
+				return fmt.Errorf("%w: set %s to the hmac secret (several, comma-separated, while rotating)", errUsage, secretVar)
 			}
 			body, err := readInput(e, name)
 			if err != nil {
@@ -70,7 +81,7 @@ millisecond or second form of the timestamp.`,
 func diagnose(secrets []string, ts, sig string, body []byte, tolerance time.Duration, now time.Time) (string, bool) {
 	v, err := events.NewVerifier(events.VerifierConfig{Secrets: secrets, DisableTimestampCheck: true})
 	if err != nil {
-		return "not authentic: DAILY_WEBHOOK_SECRET is not a secret in Daily's form (standard base64)", false
+		return "not authentic: the secret is not in Daily's form (standard base64)", false
 	}
 	if raw, err := base64.StdEncoding.Strict().DecodeString(sig); err != nil || len(raw) != 32 {
 		return "not authentic: the signature is not the base64 of a 32-byte HMAC-SHA256, as X-Webhook-Signature is: it was cut or changed when it was copied", false
@@ -120,6 +131,9 @@ func freshness(v *events.Verifier, body []byte, sig, ts string, tolerance time.D
 		return fmt.Sprintf("authentic, but the timestamp %q is not a number of seconds or milliseconds: a receiver refuses it", ts), false
 	}
 	age := now.Sub(res.Timestamp)
+	if tolerance <= 0 {
+		return fmt.Sprintf("authentic: the signature matches the body; signed at %s, its age not checked", res.Timestamp.UTC().Format(time.RFC3339)), true
+	}
 	if age <= tolerance && age >= -tolerance {
 		return "authentic: the signature matches the body and the timestamp is within the tolerance", true
 	}

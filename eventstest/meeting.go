@@ -131,7 +131,6 @@ type meeting struct {
 	start time.Time // the meeting clock's zero
 	room  string
 	id    string
-	n     int // events made, for their IDs
 }
 
 func newMeeting(spec MeetingSpec, now time.Time) *meeting {

@@ -20,8 +20,8 @@ type MeetingSpec struct {
 	// Room is the room's name. Zero means a name of its own.
 	Room string `json:"room,omitempty"`
 	// Participants counts everyone who joins, the owner and the admitted
-	// knockers included. Zero means 2; it is at least 1, and at least
-	// Knockers.
+	// knockers included. Zero means 2; it is at least 1, at least
+	// Knockers, and at most MaxMeetingParticipants.
 	Participants int `json:"participants,omitempty"`
 	// Knockers knock at the lobby: all but the last are admitted, and join
 	// with the session they knocked with; the last gives up.
@@ -65,6 +65,10 @@ func (r MeetingResult) Failed() int {
 	return n
 }
 
+// MaxMeetingParticipants bounds MeetingSpec.Participants: a meeting's
+// deliveries are made before it starts.
+const MaxMeetingParticipants = 1000
+
 // ErrMeetingSpec wraps the error of a MeetingSpec that cannot be played.
 var ErrMeetingSpec = errors.New("eventstest: invalid meeting")
 
@@ -90,6 +94,8 @@ func (d *Daily) PlayMeeting(ctx context.Context, spec MeetingSpec) (MeetingResul
 	switch {
 	case spec.Participants < 1 || spec.Knockers < 0 || spec.Speed < 0:
 		return MeetingResult{}, fmt.Errorf("%w: participants, knockers and speed must be positive", ErrMeetingSpec)
+	case spec.Participants > MaxMeetingParticipants:
+		return MeetingResult{}, fmt.Errorf("%w: at most %d participants", ErrMeetingSpec, MaxMeetingParticipants)
 	case spec.Knockers > spec.Participants:
 		return MeetingResult{}, fmt.Errorf("%w: %d knockers, but only %d participants, who include the admitted knockers", ErrMeetingSpec, spec.Knockers, spec.Participants)
 	}

@@ -168,8 +168,10 @@ func TestPlayMeetingRefuses(t *testing.T) {
 	wc := webhooks.NewClient(daily.APIKey)
 	wc.BaseURL = daily.URL
 	wc.Create(context.Background(), webhooks.Params{URL: srv.URL, HMAC: secret})
-	if _, err := daily.PlayMeeting(context.Background(), eventstest.MeetingSpec{Participants: 2, Knockers: 3}); !errors.Is(err, eventstest.ErrMeetingSpec) {
-		t.Errorf("PlayMeeting with more knockers than participants = %v", err)
+	for _, spec := range []eventstest.MeetingSpec{{Participants: 2, Knockers: 3}, {Participants: eventstest.MaxMeetingParticipants + 1}, {Participants: -1}, {Speed: -1}} {
+		if _, err := daily.PlayMeeting(context.Background(), spec); !errors.Is(err, eventstest.ErrMeetingSpec) {
+			t.Errorf("PlayMeeting(%+v) = %v, want ErrMeetingSpec", spec, err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

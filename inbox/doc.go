@@ -37,9 +37,15 @@
 //     is pending, running or completed and not yet cleaned up
 //     (CompletedRetention): a re-sent delivery, or one that reaches another
 //     replica, is not handled twice.
-//   - Each stored event is handed to the user's function at least once. It
-//     is handed over a second time only when a process died while the
-//     function ran for it: River then rescues the job after RescueAfter.
+//   - Each stored event is handed to the user's function at least once. Its
+//     completion is committed before the worker takes other work, grouped
+//     with the receipts and completions that arrive meanwhile, so it is
+//     handed over a second time only when a process died while the
+//     function ran for it or its completion committed: at most Workers
+//     events per process that died. SQLite resumes them at the next open;
+//     on PostgreSQL, River's rescuer tries them again after RescueAfter,
+//     within about RescueAfter plus 30 seconds.
 //   - An error or a panic in the user's function fails the attempt; after
-//     MaxAttempts the job is kept as discarded with its errors.
+//     MaxAttempts the job is kept as dead (discarded) with its errors, and
+//     logged once at ERROR; List, ReplayDead and Purge steer it.
 package inbox

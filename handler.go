@@ -240,6 +240,19 @@ func (h *Handler) init() *handlerSetup {
 
 // ServeHTTP handles one delivery; see [Handler] for the statuses.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, func(body []byte) (delivery, int) {
+		ev, err := h.Parser.Parse(body)
+		if err != nil {
+			h.report(r, slog.LevelError, err, nil)
+			return nil, http.StatusOK
+		}
+		return eventDelivery{ev, h.Handle}, 0
+	})
+}
+
+// serve verifies r, has parse make the delivery of an authentic body, or
+// say the status to answer without one, and delivers it.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, parse func(body []byte) (delivery, int)) {
 	setup := h.init()
 	if setup.err != nil {
 		h.report(r, slog.LevelError, setup.err, nil)
@@ -252,14 +265,55 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ev, err := h.Parser.Parse(body)
-	if err != nil {
-		h.report(r, slog.LevelError, err, nil)
-		w.WriteHeader(http.StatusOK)
+	d, status := parse(body)
+	if d == nil {
+		if status == http.StatusOK {
+			w.WriteHeader(status)
+		} else {
+			http.Error(w, http.StatusText(status), status)
+		}
 		return
 	}
 	sig, _ := h.Verifier.SignatureHeaders(r)
-	h.deliver(w, r.WithContext(context.WithValue(r.Context(), verificationKey{}, res)), setup, ev, sig)
+	h.deliver(w, r.WithContext(context.WithValue(r.Context(), verificationKey{}, res)), setup, d, sig)
+}
+
+// A delivery is what a Handler hands over once it verified and parsed a
+// request: an event, or a pinless dial-in call.
+type delivery interface {
+	// key is what Dedup knows the delivery by, or "" for none.
+	key() string
+	// name is the delivery in errors: its type and ID.
+	name() string
+	// attrs are what the log says of it, and none of its personal fields.
+	attrs() []slog.Attr
+	// handle hands it to the user's function.
+	handle(ctx context.Context) error
+	// ackFailure reports whether a failure is answered 200 all the same.
+	ackFailure() bool
+}
+
+// eventDelivery is an event, for Handle.
+type eventDelivery struct {
+	ev Event
+	fn func(ctx context.Context, ev Event) error
+}
+
+func (d eventDelivery) key() string { return d.ev.Meta().ID }
+func (d eventDelivery) name() string {
+	return string(d.ev.Meta().Type) + " " + d.ev.Meta().ID
+}
+func (d eventDelivery) attrs() []slog.Attr {
+	return []slog.Attr{slog.String("type", string(d.ev.Meta().Type)), slog.String("id", d.ev.Meta().ID)}
+}
+func (d eventDelivery) handle(ctx context.Context) error { return d.fn(ctx, d.ev) }
+
+// ackFailure: an event of a type this package does not know is answered
+// 200 even when Handle fails, so that Daily's circuit breaker never trips
+// on something new.
+func (d eventDelivery) ackFailure() bool {
+	_, unknown := d.ev.(*Unknown)
+	return unknown
 }
 
 // verificationKey is the context key of a delivery's Verification.
@@ -286,29 +340,29 @@ type claim struct {
 
 // deliver hands ev, which arrived with signature sig, to Handle unless it
 // was handled before or is being handled, and answers.
-func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, setup *handlerSetup, ev Event, sig string) {
-	claims := h.claims(setup, ev, sig)
-	if !h.take(w, r, claims, ev) {
+func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, setup *handlerSetup, d delivery, sig string) {
+	claims := h.claims(setup, d, sig)
+	if !h.take(w, r, claims, d) {
 		return
 	}
-	err := h.call(r.Context(), ev)
+	err := h.call(r.Context(), d)
 	h.end(r.Context(), r, claims, err == nil)
 	if err == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.fail(w, r, ev, err)
+	h.fail(w, r, d, err)
 }
 
 // claims returns the claims a delivery must take before Handle runs: its
 // signed request, unless replays are allowed, and its event ID, with a
 // Dedup store.
-func (h *Handler) claims(setup *handlerSetup, ev Event, sig string) []claim {
+func (h *Handler) claims(setup *handlerSetup, d delivery, sig string) []claim {
 	claims := make([]claim, 0, 2)
 	if setup.replay != nil {
 		claims = append(claims, claim{setup.replay, sig, ErrReplay})
 	}
-	if id := ev.Meta().ID; h.Dedup != nil && id != "" {
+	if id := d.key(); h.Dedup != nil && id != "" {
 		claims = append(claims, claim{h.Dedup, id, ErrDuplicate})
 	}
 	return claims
@@ -318,25 +372,25 @@ func (h *Handler) claims(setup *handlerSetup, ev Event, sig string) []claim {
 // is not, it releases those taken, answers, and reports false: 200 when
 // the event was handled before, 409 while another request handles it, 503
 // when the store failed.
-func (h *Handler) take(w http.ResponseWriter, r *http.Request, claims []claim, ev Event) bool {
+func (h *Handler) take(w http.ResponseWriter, r *http.Request, claims []claim, d delivery) bool {
 	for i, g := range claims {
 		state, err := h.claim(r.Context(), g)
 		switch {
 		case err != nil:
 			h.end(r.Context(), r, claims[:i], false)
-			h.report(r, slog.LevelError, fmt.Errorf("events: claiming %s %s: %w", ev.Meta().Type, ev.Meta().ID, err), ev)
+			h.report(r, slog.LevelError, fmt.Errorf("events: claiming %s: %w", d.name(), err), d)
 			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 			return false
 		case state == ClaimHandled:
 			// The event was handled; so, through the earlier claims,
 			// was this delivery.
 			h.end(r.Context(), r, claims[:i], true)
-			h.report(r, slog.LevelInfo, g.seen, ev)
+			h.report(r, slog.LevelInfo, g.seen, d)
 			w.WriteHeader(http.StatusOK)
 			return false
 		case state == ClaimInProgress:
 			h.end(r.Context(), r, claims[:i], false)
-			h.report(r, slog.LevelWarn, ErrInProgress, ev)
+			h.report(r, slog.LevelWarn, ErrInProgress, d)
 			http.Error(w, http.StatusText(http.StatusConflict), http.StatusConflict)
 			return false
 		}
@@ -346,7 +400,7 @@ func (h *Handler) take(w http.ResponseWriter, r *http.Request, claims []claim, e
 
 // fail answers a delivery whose Handle failed with err: the configured
 // status, 200 for an *Unknown event, and re-panics http.ErrAbortHandler.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, ev Event, err error) {
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, d delivery, err error) {
 	if pe, ok := err.(*PanicError); ok && pe.Value == http.ErrAbortHandler {
 		panic(http.ErrAbortHandler)
 	}
@@ -354,10 +408,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, ev Event, err err
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if _, unknown := ev.(*Unknown); unknown {
+	if d.ackFailure() {
 		status = http.StatusOK
 	}
-	h.report(r, slog.LevelError, fmt.Errorf("events: handling %s %s: %w", ev.Meta().Type, ev.Meta().ID, err), ev)
+	h.report(r, slog.LevelError, fmt.Errorf("events: handling %s: %w", d.name(), err), d)
 	if status == http.StatusOK {
 		w.WriteHeader(status)
 		return
@@ -413,25 +467,25 @@ func (h *Handler) end(ctx context.Context, r *http.Request, held []claim, handle
 }
 
 // call runs Handle, turning a panic into a *PanicError.
-func (h *Handler) call(ctx context.Context, ev Event) (err error) {
+func (h *Handler) call(ctx context.Context, d delivery) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	return h.Handle(ctx, ev)
+	return d.handle(ctx)
 }
 
-// report gives err to OnError, or logs it at level with the type and ID
-// of ev when there is one.
-func (h *Handler) report(r *http.Request, level slog.Level, err error, ev Event) {
+// report gives err to OnError, or logs it at level with what the log may
+// say of d, when there is one.
+func (h *Handler) report(r *http.Request, level slog.Level, err error, d delivery) {
 	if h.OnError != nil {
 		h.OnError(r, err)
 		return
 	}
 	attrs := []slog.Attr{slog.Any("err", err), slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr)}
-	if ev != nil {
-		attrs = append(attrs, slog.String("type", string(ev.Meta().Type)), slog.String("id", ev.Meta().ID))
+	if d != nil {
+		attrs = append(attrs, d.attrs()...)
 	}
 	slog.Default().LogAttrs(r.Context(), level, "events: delivery not handled", attrs...)
 }

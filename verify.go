@@ -329,7 +329,8 @@ func (v *Verifier) checkBasicAuth(r *http.Request) bool {
 // unsigned, so an unsigned body is read only as far as that request could
 // reach, and no body is decoded before its signature verified.
 //
-// For the verification request {"test":"test"}, which is no event, it
+// For the verification request {"test":"test"} of /webhooks (a Verifier
+// with WebhookHeaders), which is no event, it
 // returns the body with [ErrVerificationRequest] itself when the request
 // verified, or with an error wrapping both ErrVerificationRequest and the
 // reason when it did not: unsigned, or signed with another secret (see
@@ -362,7 +363,9 @@ func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) 
 		return nil, Verification{}, ErrEmptyBody
 	}
 	res, err := v.Verify(body, sig, ts)
-	if len(body) <= maxPingBytes && IsVerificationRequest(body) {
+	// Daily's verification request is a /webhooks one; a pinless hook has
+	// its own test request, which its parser tells.
+	if v.headers == WebhookHeaders && len(body) <= maxPingBytes && IsVerificationRequest(body) {
 		if err != nil {
 			return body, res, errors.Join(ErrVerificationRequest, err)
 		}

@@ -396,3 +396,38 @@ func TestVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestTriggerPinless sends a call and the test request to a
+// PinlessHandler with trigger -pinless.
+func TestTriggerPinless(t *testing.T) {
+	const pinless = "9jyatvPWQfBymCGDOYPYKF/TRZXR+08Gj4bvPF78pH0="
+	var calls, tests atomic.Int32
+	p, err := events.NewPinlessHandler([]string{pinless}, func(context.Context, *events.PinlessCall) error { calls.Add(1); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.OnTestRequest = func(*http.Request) { tests.Add(1) }
+	p.OnError = func(*http.Request, error) {}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	vars := map[string]string{"DAILY_PINLESS_SECRET": pinless}
+	for _, tt := range []struct {
+		name        string
+		vars        map[string]string
+		args        []string
+		wantCode    int
+		wantOut     string
+		calls, tsts int32
+	}{
+		{"a call", vars, []string{"-pinless"}, 0, "pinless call", 1, 0},
+		{"the test request", vars, []string{"-pinless", "-test"}, 0, "pinless test request", 1, 1},
+		{"another secret", map[string]string{"DAILY_PINLESS_SECRET": secret}, []string{"-pinless"}, 1, " 401 ", 1, 1},
+		{"no secret", nil, []string{"-pinless"}, 2, "", 1, 1},
+		{"-test alone", vars, []string{"-test"}, 2, "", 1, 1},
+	} {
+		code, stdout, stderr := runCmd(t, tt.vars, "", append([]string{"trigger", "-url", srv.URL}, tt.args...)...)
+		if code != tt.wantCode || !strings.Contains(stdout, tt.wantOut) || calls.Load() != tt.calls || tests.Load() != tt.tsts {
+			t.Errorf("%s: exit %d, %d calls, %d tests:\n%s%s", tt.name, code, calls.Load(), tests.Load(), stdout, stderr)
+		}
+	}
+}

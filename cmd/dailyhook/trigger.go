@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +20,7 @@ import (
 
 var triggerCommand = &command{
 	name:  "trigger",
-	usage: "-url URL [-all | -file F | TYPE...]",
+	usage: "-url URL [-all | -file F | TYPE... | -pinless [-test]]",
 	short: "send signed sample deliveries to a receiver",
 	long: `Example:
 
@@ -25,10 +29,17 @@ var triggerCommand = &command{
 	dailyhook trigger -url http://127.0.0.1:8080/daily -all
 	dailyhook trigger -url http://127.0.0.1:8080/daily -file captured.json
 
+	export DAILY_PINLESS_SECRET=...   # a pinless dial-in configuration's hmac
+	dailyhook trigger -pinless -url http://127.0.0.1:8081/
+	dailyhook trigger -pinless -test -url http://127.0.0.1:8081/
+
 Each delivery is the type's sample with a new event ID, signed as Daily
 signs it, with the first secret of DAILY_WEBHOOK_SECRET. It prints the
 type, the event ID, the status and the latency of each, and exits 1 when
 any answer is not 200: Daily counts anything else as a failure.
+-pinless sends a call to a pinless dial-in room_creation_api instead, or
+with -test Daily's test request, signed with X-Pinless-* headers and the
+first secret of DAILY_PINLESS_SECRET.
 
 The types:
 
@@ -38,9 +49,17 @@ The types:
 		all := fs.Bool("all", false, "send a delivery of every event type")
 		file := fs.String("file", "", "send this file's delivery, as it is (- for standard input)")
 		timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for each answer")
+		pinless := fs.Bool("pinless", false, "send a pinless dial-in call, signed with DAILY_PINLESS_SECRET")
+		test := fs.Bool("test", false, "with -pinless, send Daily's test request instead of a call")
 		return func(ctx context.Context, e *env, args []string) error {
 			if *target == "" {
 				return fmt.Errorf("%w: -url is required", errUsage)
+			}
+			if *pinless || *test {
+				if !*pinless || *all || *file != "" || len(args) > 0 {
+					return fmt.Errorf("%w: -pinless takes only -url, -test and -timeout", errUsage)
+				}
+				return sendPinless(ctx, e, &http.Client{Timeout: *timeout}, *target, *test)
 			}
 			secrets, err := secretsFrom(e)
 			if err != nil {
@@ -169,4 +188,51 @@ func sendAll(ctx context.Context, e *env, client *http.Client, target, secret st
 		return fmt.Errorf("%d of %d deliveries were not answered 200", failed, len(bodies))
 	}
 	return nil
+}
+
+// sendPinless sends a signed pinless dial-in call to target, or Daily's
+// test request, and prints the answer.
+func sendPinless(ctx context.Context, e *env, client *http.Client, target string, test bool) error {
+	secrets := splitSecrets(e.getenv("DAILY_PINLESS_SECRET"))
+	if len(secrets) == 0 {
+		return fmt.Errorf("%w: set DAILY_PINLESS_SECRET to the configuration's hmac", errUsage)
+	}
+	label, id := "pinless call", newCallID()
+	body := fmt.Appendf(nil, `{"To":"+12555599999","From":"+14158483432","callId":%q,"callDomain":%q}`, id, newCallID())
+	if test {
+		label, id, body = "pinless test request", "-", []byte(`{"Test":"test"}`)
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig, err := events.Sign(secrets[0], ts, body)
+	if err != nil {
+		return fmt.Errorf("%w: DAILY_PINLESS_SECRET: %w", errUsage, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%w: -url: %w", errUsage, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(events.HeaderPinlessTimestamp, ts)
+	req.Header.Set(events.HeaderPinlessSignature, sig)
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "%-32s id=%s error %v\n", label, id, err)
+		return errors.New("the call got no answer")
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	fmt.Fprintf(e.stdout, "%-32s id=%s %d %v\n", label, id, resp.StatusCode, time.Since(start).Round(100*time.Microsecond))
+	if resp.StatusCode != http.StatusOK {
+		return errors.New("the call was not answered 200")
+	}
+	return nil
+}
+
+// newCallID returns a random UUID, as Daily's call IDs are.
+func newCallID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

@@ -9,20 +9,18 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/internal/redact"
+	"github.com/dailywebhooks/events/internal/rest"
 )
 
 // DefaultBaseURL is Daily's REST API.
@@ -200,31 +198,10 @@ func (p Params) LogValue() slog.Value {
 	)
 }
 
-// An APIError is an error answer of Daily's REST API. Its text never
-// contains the API key.
-type APIError struct {
-	// Method and Path are the call's: "GET" and "/webhooks", say.
-	Method, Path string `json:"-"`
-	// StatusCode is the HTTP status.
-	StatusCode int `json:"-"`
-	// Code is Daily's stable error code, such as "authentication-error",
-	// or "" when the answer had none.
-	Code string `json:"error"`
-	// Info is Daily's human-readable reason, which may change.
-	Info string `json:"info"`
-}
-
-// Error returns the call, the status, the code and the reason.
-func (e *APIError) Error() string {
-	msg := fmt.Sprintf("webhooks: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Code != "" {
-		msg += ": " + e.Code
-	}
-	if e.Info != "" {
-		msg += ": " + e.Info
-	}
-	return msg
-}
+// An APIError is an error answer of Daily's REST API: the call, the HTTP
+// status, Daily's error code and reason. Its text never contains the API
+// key. It is the same type as the errors of Daily's other clients.
+type APIError = rest.APIError
 
 // Errors of this package.
 var (
@@ -234,7 +211,7 @@ var (
 	// ErrRedirect wraps the error of a call answered with a redirect. The
 	// client follows none: a redirect could send the API key elsewhere,
 	// or over plain HTTP.
-	ErrRedirect = errors.New("webhooks: redirect not followed")
+	ErrRedirect = rest.ErrRedirect
 	// ErrInterval is returned by KeepActive for an interval that is not
 	// positive.
 	ErrInterval = errors.New("webhooks: the interval must be positive")
@@ -270,119 +247,11 @@ func (c *Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "webhooks.Client{BaseURL: %s, APIKey: %s}", c.BaseURL, redact.Secret(c.apiKey != ""))
 }
 
-// Retries of 429 answers; see Client.MaxRetryWait.
-const (
-	maxTries       = 5
-	maxRetryAfterS = 24 * 60 * 60 // a longer Retry-After is taken for garbage
-)
-
-// minRetryWait is the shortest wait before a 429 is tried again; tests
-// shorten it.
-var minRetryWait = time.Second
-
-// do makes one API call with a JSON body in and out, retrying 429 answers
-// as MaxRetryWait says. It follows no redirect.
+// do makes one API call through the REST core shared with Daily's other
+// clients.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body []byte
-	if in != nil {
-		var err error
-		if body, err = json.Marshal(in); err != nil {
-			return err
-		}
-	}
-	hc := noRedirects(c.HTTPClient)
-	waited := time.Duration(0)
-	for try := 1; ; try++ {
-		req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
-		if err != nil {
-			return fmt.Errorf("webhooks: %s %s: %w", method, path, err)
-		}
-		req.Header.Set("Authorization", "Bearer "+c.apiKey)
-		req.Header.Set("Accept", "application/json")
-		if in != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err // its text has the whole URL
-			}
-			return fmt.Errorf("webhooks: %s %s: %w", method, path, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-		resp.Body.Close()
-		if err != nil {
-			return fmt.Errorf("webhooks: %s %s: reading the answer: %w", method, path, err)
-		}
-		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-			return fmt.Errorf("webhooks: %s %s: answered %s, to %s: %w", method, path, resp.Status, redact.URL(resp.Header.Get("Location")), ErrRedirect)
-		}
-		if resp.StatusCode == http.StatusTooManyRequests && try < maxTries {
-			wait := max(retryAfter(resp.Header.Get("Retry-After"), time.Now()), minRetryWait<<(try-1))
-			if waited+wait <= c.MaxRetryWait {
-				waited += wait
-				if err := sleep(ctx, wait); err != nil {
-					return err
-				}
-				continue
-			}
-		}
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			apiErr := &APIError{}
-			json.Unmarshal(data, apiErr)
-			apiErr.Method, apiErr.Path, apiErr.StatusCode = method, path, resp.StatusCode
-			return apiErr
-		}
-		if out != nil {
-			if err := json.Unmarshal(data, out); err != nil {
-				return fmt.Errorf("webhooks: %s %s: decoding the answer: %w", method, path, err)
-			}
-		}
-		return nil
-	}
-}
-
-// noRedirects returns a copy of hc (http.DefaultClient when nil) that
-// follows no redirect, and returns the 3xx answer instead.
-func noRedirects(hc *http.Client) *http.Client {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	c := *hc
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &c
-}
-
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// retryAfter reads a Retry-After value, in seconds or as an HTTP date, at
-// now. It returns 0, for "none given", when v is absent or unreadable, a
-// date in the past, or a number of seconds that is negative or beyond a
-// day, which no service means and whose Duration would overflow.
-func retryAfter(v string, now time.Time) time.Duration {
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 || n > maxRetryAfterS {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 && d <= maxRetryAfterS*time.Second {
-			return d
-		}
-	}
-	return 0
+	caller := rest.Caller{Pkg: "webhooks", BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, MaxRetryWait: c.MaxRetryWait, APIKey: c.apiKey}
+	return caller.Do(ctx, method, path, in, out)
 }
 
 // Create creates the domain's webhook. Daily first sends the verification

@@ -1,0 +1,197 @@
+// Package dialin is a client for the parts of Daily's REST API that pinless
+// dial-in uses: the configurations (/domain-dialin-config) that send calls
+// to a room_creation_api, and pinlessCallUpdate, which connects a held call
+// to a room. Its REST core (auth, errors, 429s, no redirects) is the one
+// the webhooks package uses.
+//
+// Every configuration written carries an hmac: the caller's, or one this
+// package generates and returns. Daily generates a new secret on every
+// write that lacks one, which would silently break the verification of
+// the calls (see events.PinlessHandler).
+package dialin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/internal/redact"
+	"github.com/dailywebhooks/events/internal/rest"
+)
+
+// DefaultBaseURL is Daily's REST API.
+const DefaultBaseURL = "https://api.daily.co/v1"
+
+// TypePinless is the type of a pinless dial-in configuration.
+const TypePinless = "pinless_dialin"
+
+// An APIError is an error answer of Daily's REST API, the same type as the
+// webhooks package's. Its text never contains the API key.
+type APIError = rest.APIError
+
+// ErrRedirect wraps the error of a call answered with a redirect, which is
+// never followed.
+var ErrRedirect = rest.ErrRedirect
+
+// A Client calls Daily's dial-in API. Build one with [NewClient]; it is
+// safe for concurrent use. It formats with its API key redacted.
+type Client struct {
+	// BaseURL is the API's base; NewClient sets DefaultBaseURL.
+	BaseURL string
+	// HTTPClient makes the calls; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// MaxRetryWait bounds how long a call waits, in all, on 429 answers,
+	// as webhooks.Client's does. NewClient sets a minute.
+	MaxRetryWait time.Duration
+
+	apiKey string
+}
+
+// NewClient returns a Client that authenticates with apiKey.
+func NewClient(apiKey string) *Client {
+	return &Client{BaseURL: DefaultBaseURL, MaxRetryWait: time.Minute, apiKey: apiKey}
+}
+
+// Format writes c without its API key.
+func (c *Client) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "dialin.Client{BaseURL: %s, APIKey: %s}", c.BaseURL, redact.Secret(c.apiKey != ""))
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	caller := rest.Caller{Pkg: "dialin", BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, MaxRetryWait: c.MaxRetryWait, APIKey: c.apiKey}
+	return caller.Do(ctx, method, path, in, out)
+}
+
+// PinlessCallUpdate connects the call Daily holds, of callID and
+// callDomain as the PinlessCall gave them, to the room's SIP URI (the
+// sipEndpoint of its dialin-ready event, or its sip_uri.endpoint). Call it
+// only once the room's SIP endpoint is ready: before, Daily drops the call.
+func (c *Client) PinlessCallUpdate(ctx context.Context, callID, callDomain, sipURI string) error {
+	in := map[string]string{"callId": callID, "callDomain": callDomain, "sipUri": sipURI}
+	return c.do(ctx, http.MethodPost, "/dialin/pinlessCallUpdate", in, nil)
+}
+
+// A Config is a dial-in configuration of the domain, with Daily's JSON
+// names. It formats and logs with its hmac redacted.
+type Config struct {
+	// ID identifies the configuration; Daily sets it.
+	ID string `json:"id,omitempty"`
+	// Type is TypePinless for pinless dial-in; CreateConfig sets it when
+	// empty.
+	Type string `json:"type,omitempty"`
+	// PhoneNumber is the number, in E.164 form. Required for pinless.
+	PhoneNumber string `json:"phone_number,omitempty"`
+	// NamePrefix prefixes the names of the rooms.
+	NamePrefix string `json:"name_prefix,omitempty"`
+	// RoomCreationAPI is the URL Daily POSTs each call to.
+	RoomCreationAPI string `json:"room_creation_api,omitempty"`
+	// HoldMusicURL is a public MP3, under 10 MB and 60 s.
+	HoldMusicURL string `json:"hold_music_url,omitempty"`
+	// TimeoutConfig is what Daily says when nobody connects the call.
+	TimeoutConfig *TimeoutConfig `json:"timeout_config,omitempty"`
+	// HMAC is the secret Daily signs the calls with, base64; see
+	// events.PinlessHandler. Writes always send one.
+	HMAC string `json:"hmac,omitempty"`
+	// SIPURI is the configuration's SIP URI, as Daily returns it.
+	SIPURI string `json:"sip_uri,omitempty"`
+}
+
+// TimeoutConfig is the message of a call nobody connected in time.
+type TimeoutConfig struct {
+	Message string `json:"message,omitempty"`
+}
+
+// Format writes cfg with its hmac redacted.
+func (cfg Config) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "dialin.Config{ID: %s, Type: %s, PhoneNumber: %s, RoomCreationAPI: %s, HMAC: %s}",
+		cfg.ID, cfg.Type, cfg.PhoneNumber, redact.URL(cfg.RoomCreationAPI), redact.Secret(cfg.HMAC != ""))
+}
+
+// LogValue returns cfg without its hmac.
+func (cfg Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", cfg.ID), slog.String("type", cfg.Type), slog.String("room_creation_api", redact.URL(cfg.RoomCreationAPI)))
+}
+
+// withHMAC returns cfg with an hmac: its own, or a new one.
+func withHMAC(cfg Config) (Config, error) {
+	if cfg.HMAC != "" {
+		return cfg, nil
+	}
+	secret, err := events.NewSecret()
+	cfg.HMAC = secret
+	return cfg, err
+}
+
+// CreateConfig creates a dial-in configuration, of type TypePinless when
+// cfg.Type is empty. It sends cfg.HMAC, or a new secret when it is empty;
+// the returned Config carries the secret sent, whatever Daily's answer
+// shows, so that the caller can verify the calls.
+func (c *Client) CreateConfig(ctx context.Context, cfg Config) (*Config, error) {
+	if cfg.Type == "" {
+		cfg.Type = TypePinless
+	}
+	return c.write(ctx, http.MethodPost, "/domain-dialin-config", cfg)
+}
+
+// UpdateConfig changes the configuration id, sending cfg.HMAC, or a new
+// secret when it is empty, returned as CreateConfig does.
+func (c *Client) UpdateConfig(ctx context.Context, id string, cfg Config) (*Config, error) {
+	return c.write(ctx, http.MethodPut, "/domain-dialin-config/"+url.PathEscape(id), cfg)
+}
+
+func (c *Client) write(ctx context.Context, method, path string, cfg Config) (*Config, error) {
+	cfg, err := withHMAC(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out Config
+	if err := c.do(ctx, method, path, cfg, &out); err != nil {
+		return nil, err
+	}
+	out.HMAC = cfg.HMAC
+	return &out, nil
+}
+
+// GetConfig returns the configuration id.
+func (c *Client) GetConfig(ctx context.Context, id string) (*Config, error) {
+	var out Config
+	if err := c.do(ctx, http.MethodGet, "/domain-dialin-config/"+url.PathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListConfigs returns the domain's dial-in configurations. It reads
+// Daily's list form, {"data": [...]}, or a bare array.
+func (c *Client) ListConfigs(ctx context.Context) ([]Config, error) {
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/domain-dialin-config", nil, &raw); err != nil {
+		return nil, err
+	}
+	var list []Config
+	if err := json.Unmarshal(raw, &list); err == nil {
+		return list, nil
+	}
+	var page struct {
+		Data []Config `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &page); err != nil {
+		return nil, fmt.Errorf("dialin: GET /domain-dialin-config: decoding the answer: %w", err)
+	}
+	return page.Data, nil
+}
+
+// DeleteConfig deletes the configuration id.
+func (c *Client) DeleteConfig(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/domain-dialin-config/"+url.PathEscape(id), nil, nil)
+}
+
+var (
+	_ fmt.Formatter  = Config{}
+	_ slog.LogValuer = Config{}
+)

@@ -147,6 +147,7 @@ type Daily struct {
 	attempts []Attempt
 	limited  int           // REST calls still to answer 429
 	retryIn  time.Duration // their Retry-After
+	dial     *dialin       // the pinless dial-in configurations and held calls
 }
 
 // NewDaily starts a fake Daily on a local port.
@@ -178,6 +179,7 @@ func NewDaily(cfg DailyConfig) *Daily {
 	mux.HandleFunc("POST /v1/webhooks/{uuid}", d.update)
 	mux.HandleFunc("DELETE /v1/webhooks/{uuid}", d.delete)
 	mux.HandleFunc("POST "+MeetingsPath, d.playMeeting)
+	d.dialinRoutes(mux)
 	d.srv = httptest.NewUnstartedServer(d.logCalls(d.authorize(mux)))
 	if cfg.Listener != nil {
 		d.srv.Listener.Close()

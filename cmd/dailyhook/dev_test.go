@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/dialin"
 	"github.com/dailywebhooks/events/eventstest"
 )
 
@@ -111,5 +112,41 @@ func checkMeetingEvents(t *testing.T, evs []events.Event) {
 	if count[events.TypeParticipantJoined] != 5 || count[events.TypeParticipantLeft] != 5 || count[events.TypeWaitingParticipantJoined] != 2 ||
 		count[events.TypeWaitingParticipantLeft] != 1 || count[events.TypeRecordingReadyToDownload] != 1 || last == nil || last.Meta().Type != events.TypeMeetingEnded {
 		t.Errorf("the meeting's events: %v, last %v", count, last)
+	}
+}
+
+// TestDevCall places pinless dial-in calls through dailyhook dev to a
+// receiver that connects them, or does not.
+func TestDevCall(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	base := "http://" + addr + "/v1"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	vars := map[string]string{"DAILY_API_KEY": "dev-key"}
+	go run(ctx, &env{stdout: &eventstest.Buffer{}, stderr: &eventstest.Buffer{}, getenv: func(k string) string { return vars[k] }}, []string{"dev", "-addr", addr})
+	dc := dialin.NewClient("dev-key")
+	dc.BaseURL = base
+	var connect atomic.Bool
+	connect.Store(true)
+	pinless, _ := events.NewSecret()
+	h, _ := events.NewPinlessHandler([]string{pinless}, func(_ context.Context, c *events.PinlessCall) error {
+		if connect.Load() {
+			go dc.PinlessCallUpdate(context.Background(), c.CallID, c.CallDomain, "sip:room@sip.daily.co")
+		}
+		return nil
+	})
+	hook := httptest.NewServer(h)
+	defer hook.Close()
+	waitFor(t, 10*time.Second, "dev answers", func() bool {
+		_, err := dc.CreateConfig(context.Background(), dialin.Config{PhoneNumber: "+12555599999", RoomCreationAPI: hook.URL, HMAC: pinless})
+		return err == nil
+	})
+	code, out, errOut := runCmd(t, vars, "", "dev", "call", "-base-url", base, "-hold", "5s")
+	if code != 0 || !strings.Contains(out, "answered 200; connected true sip:room@sip.daily.co") {
+		t.Errorf("dev call: exit %d\n%s%s", code, out, errOut)
+	}
+	connect.Store(false)
+	if code, out, _ := runCmd(t, vars, "", "dev", "call", "-base-url", base, "-hold", "100ms"); code != 1 || !strings.Contains(out, "connected false") {
+		t.Errorf("dev call nobody connects: exit %d\n%s", code, out)
 	}
 }

@@ -53,7 +53,7 @@ to the webhook: dev session calls it.`,
 			return runDev(ctx, e, *addr)
 		}
 	},
-	verbs: []*command{devSessionCommand},
+	verbs: []*command{devSessionCommand, devCallCommand},
 }
 
 // runDev serves a fake Daily on addr until ctx is done.
@@ -118,18 +118,17 @@ and returns once every one had its last attempt: exit 1 if any failed.`,
 	},
 }
 
-// playSession asks the dev server at baseURL to play spec, and prints
-// what it sent.
-func playSession(ctx context.Context, e *env, baseURL, key string, spec eventstest.MeetingSpec) error {
-	body, _ := json.Marshal(spec)
-	path := strings.TrimPrefix(eventstest.MeetingsPath, "/v1")
+// devPost POSTs in as JSON to the dev server's endpoint path (under
+// baseURL, which ends in /v1) and decodes the answer into out.
+func devPost(ctx context.Context, baseURL, key, path string, in, out any) error {
+	body, _ := json.Marshal(in)
+	path = strings.TrimPrefix(path, "/v1")
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+path, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("%w: -base-url: %w", errUsage, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
-	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("POST %s: %w", path, err)
@@ -142,9 +141,19 @@ func playSession(ctx context.Context, e *env, baseURL, key string, spec eventste
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, strings.TrimSpace(string(data)))
 	}
-	var res eventstest.MeetingResult
-	if err := json.Unmarshal(data, &res); err != nil {
+	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("POST %s: decoding the answer: %w", path, err)
+	}
+	return nil
+}
+
+// playSession asks the dev server at baseURL to play spec, and prints
+// what it sent.
+func playSession(ctx context.Context, e *env, baseURL, key string, spec eventstest.MeetingSpec) error {
+	start := time.Now()
+	var res eventstest.MeetingResult
+	if err := devPost(ctx, baseURL, key, eventstest.MeetingsPath, spec, &res); err != nil {
+		return err
 	}
 	for _, p := range res.Deliveries {
 		outcome := "delivered"
@@ -158,4 +167,49 @@ func playSession(ctx context.Context, e *env, baseURL, key string, spec eventste
 		return errors.New("some deliveries failed their last attempt")
 	}
 	return nil
+}
+
+var devCallCommand = &command{
+	name:  "call",
+	usage: "[-base-url URL] [-from NUMBER] [-to NUMBER] [-hold DUR]",
+	short: "place a pinless dial-in call through a running dailyhook dev",
+	long: `Example:
+
+	dailyhook dev call -from +14158483432 -to +12555599999
+
+The dev server posts the call, signed, to the room_creation_api of the
+configuration of -to (or the only one), and holds it for -hold: a
+pinlessCallUpdate to the dev server naming a SIP URI connects it, and
+dialin.connected and dialin.stopped go through the webhook. It prints what
+became of the call, and exits 1 when it was not connected.
+Configurations are made on the dev server with the dialin package, or any
+HTTP client: POST /v1/domain-dialin-config.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		baseURL := fs.String("base-url", "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
+		from := fs.String("from", "+14158483432", "the caller's number")
+		to := fs.String("to", "", "the number dialled; empty means the only configuration's")
+		hold := fs.Duration("hold", 2*time.Minute, "how long the caller holds")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 || *hold <= 0 || *hold > 10*time.Minute {
+				return fmt.Errorf("%w: call takes flags only, and -hold between 0 and 10m", errUsage)
+			}
+			key := e.getenv("DAILY_API_KEY")
+			if key == "" {
+				return fmt.Errorf("%w: set DAILY_API_KEY to the key dailyhook dev printed", errUsage)
+			}
+			var res eventstest.CallResult
+			in := map[string]any{"from": *from, "to": *to, "hold_seconds": hold.Seconds()}
+			if err := devPost(ctx, strings.TrimRight(*baseURL, "/"), key, eventstest.CallsPath, in, &res); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "call %s: room_creation_api answered %d; connected %v %s\n", res.CallID, res.Status, res.Connected, res.SIPURI)
+			for _, p := range res.Events {
+				fmt.Fprintf(e.stdout, "%-30s %s  %s\n", p.Type, p.ID, cmpOr(p.Err, "delivered"))
+			}
+			if !res.Connected {
+				return errors.New("the call was not connected within the hold")
+			}
+			return nil
+		}
+	},
 }

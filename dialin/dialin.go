@@ -45,8 +45,11 @@ type Client struct {
 	BaseURL string
 	// HTTPClient makes the calls; nil means http.DefaultClient.
 	HTTPClient *http.Client
-	// MaxRetryWait bounds how long a call waits, in all, on 429 answers,
-	// as webhooks.Client's does. NewClient sets a minute.
+	// MaxRetryWait bounds how long a call waits, in all, on 429 answers
+	// before it gives up with the *APIError. NewClient sets a minute; zero
+	// tries no call again. The retries follow the rules of
+	// webhooks.Client: the answer's Retry-After, never sooner than a
+	// second, 5 tries at most.
 	MaxRetryWait time.Duration
 
 	apiKey string
@@ -103,6 +106,8 @@ type Config struct {
 
 // TimeoutConfig is the message of a call nobody connected in time.
 type TimeoutConfig struct {
+	// Message is what Daily plays to a caller nobody connected in time;
+	// empty means Daily's default.
 	Message string `json:"message,omitempty"`
 }
 

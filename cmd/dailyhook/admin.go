@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"errors"
@@ -9,6 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dailywebhooks/events/inbox"
@@ -82,11 +86,12 @@ type admin struct {
 // errAdminPassword is why an admin listener off loopback does not start.
 var errAdminPassword = errors.New("-admin off a loopback address needs DAILYHOOK_ADMIN_PASSWORD, for HTTP basic auth")
 
-// startAdmin serves the admin endpoints of in on ln until stop. On a
-// loopback address it needs no credentials; elsewhere it requires the
-// basic-auth password password (any user name), and refuses to start
-// without one.
-func startAdmin(ctx context.Context, ln net.Listener, in *inbox.Inbox, tel *telemetry, password string, log *slog.Logger) (*admin, error) {
+// startAdmin serves the admin endpoints of in on ln, whose address was
+// given as name (HOST:PORT, or "" when not known), until stop, behind
+// adminGuard: on a loopback address it may run without a password;
+// elsewhere it requires the basic-auth password password (any user name),
+// and refuses to start without one.
+func startAdmin(ctx context.Context, ln net.Listener, name string, in *inbox.Inbox, tel *telemetry, password string, log *slog.Logger) (*admin, error) {
 	loopback := isLoopback(ln.Addr())
 	if !loopback && password == "" {
 		return nil, errAdminPassword
@@ -99,7 +104,6 @@ func startAdmin(ctx context.Context, ln net.Listener, in *inbox.Inbox, tel *tele
 		return nil, fmt.Errorf("riverui: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -111,11 +115,10 @@ func startAdmin(ctx context.Context, ln net.Listener, in *inbox.Inbox, tel *tele
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(tel.registry, promhttp.HandlerOpts{}))
 	mux.Handle("/riverui/", ui)
-	var h http.Handler = mux
 	if !loopback {
 		log.Warn("dailyhook: the admin listener is off loopback: without TLS in front of it, its password crosses the network in clear", "addr", ln.Addr().String())
-		h = basicAuth(password, mux)
 	}
+	h := newAdminGuard(ln.Addr(), name, password, mux)
 	a := &admin{ui: ui, srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second}}
 	go a.srv.Serve(ln)
 	return a, nil
@@ -145,17 +148,99 @@ func isLoopback(addr net.Addr) bool {
 	return ok && tcp.IP.IsLoopback()
 }
 
-// basicAuth requires HTTP basic auth with password, any user name,
-// compared in constant time.
-func basicAuth(password string, next http.Handler) http.Handler {
-	want := []byte(password)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, got, ok := r.BasicAuth()
-		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+// An adminGuard stands in front of every admin endpoint but /healthz,
+// which it answers itself: liveness probes need no password, and it
+// reveals nothing. For the rest it checks, in order:
+//
+//   - the Host header, against DNS rebinding: without a password, or on a
+//     specific address, it must name the listener (localhost, 127.0.0.1,
+//     [::1] or the listener's own address, with its port); with a password
+//     on a wildcard address (0.0.0.0, ::) any Host is accepted, since
+//     probes and Prometheus use the pod's IP; refused with 421;
+//   - the password, when there is one, on every address, loopback
+//     included: basic auth with any user name, compared in constant time;
+//     refused with 401;
+//   - that a request that changes state (anything but GET, HEAD and
+//     OPTIONS) comes from the listener's own pages: a Sec-Fetch-Site other
+//     than same-origin or none, or an Origin other than the listener's own,
+//     is refused with 403. There is no Content-Type rule: River's UI sends
+//     its own requests as text/plain.
+type adminGuard struct {
+	next http.Handler
+	// hosts are the Host values accepted, lower case; nil accepts any.
+	hosts map[string]bool
+	// password is the SHA-256 of the password, or nil for none: comparing
+	// digests in constant time does not leak the password's length.
+	password *[sha256.Size]byte
+}
+
+// newAdminGuard guards next, served on addr, which was given as name
+// (HOST:PORT, or ""), with password ("" for none).
+func newAdminGuard(addr net.Addr, name, password string, next http.Handler) *adminGuard {
+	g := &adminGuard{next: next}
+	if password != "" {
+		sum := sha256.Sum256([]byte(password))
+		g.password = &sum
+	}
+	tcp, _ := addr.(*net.TCPAddr)
+	if tcp == nil || (password != "" && tcp.IP.IsUnspecified()) {
+		return g
+	}
+	port := strconv.Itoa(tcp.Port)
+	g.hosts = map[string]bool{}
+	given, _, _ := net.SplitHostPort(name)
+	for _, h := range []string{"localhost", "127.0.0.1", "::1", tcp.IP.String(), given} {
+		if h == "" {
+			continue
+		}
+		g.hosts[strings.ToLower(net.JoinHostPort(h, port))] = true
+	}
+	return g
+}
+
+// ServeHTTP answers /healthz, or checks r and passes it on.
+func (g *adminGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		fmt.Fprintln(w, "ok")
+		return
+	}
+	if g.hosts != nil && !g.hosts[strings.ToLower(r.Host)] {
+		http.Error(w, "this admin listener answers only to its own address (Host header)", http.StatusMisdirectedRequest)
+		return
+	}
+	if g.password != nil {
+		_, got, _ := r.BasicAuth()
+		sum := sha256.Sum256([]byte(got))
+		if subtle.ConstantTimeCompare(sum[:], g.password[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Basic realm="dailyhook admin", charset="UTF-8"`)
 			http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
 			return
 		}
-		next.ServeHTTP(w, r)
-	})
+	}
+	if !sameOrigin(r) {
+		http.Error(w, "cross-origin requests may not change the inbox", http.StatusForbidden)
+		return
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// sameOrigin reports whether r is safe (GET, HEAD or OPTIONS) or comes
+// from the listener's own origin, as far as the browser says: a
+// Sec-Fetch-Site of same-origin or none, and an Origin, if any, whose host
+// is r's Host. A request that says neither comes from no browser, and
+// cannot be a cross-site one.
+func sameOrigin(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return len(r.Header.Values("Origin")) == 0
+	}
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && strings.EqualFold(u.Host, r.Host)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -153,35 +154,176 @@ func TestReadyzVanished(t *testing.T) {
 	}
 }
 
-func TestAdminAuth(t *testing.T) {
-	h := basicAuth("s3cret", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+// TestAdminGuard drives the admin listener's guard with the requests of
+// a cross-site page, a DNS-rebinding page, a liveness probe and an
+// operator, on loopback and wildcard addresses, with and without a
+// password.
+func TestAdminGuard(t *testing.T) {
+	loop := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9090}
+	wild := &net.TCPAddr{IP: net.IPv4zero, Port: 9090}
+	type req struct {
+		method, path, host string
+		header             map[string]string
+		user, pass         string
+	}
+	get := func(path, host string) req { return req{method: "GET", path: path, host: host} }
+	post := func(host string, h map[string]string) req {
+		return req{method: "POST", path: "/riverui/api/jobs/delete", host: host, header: h}
+	}
+	auth := func(r req, user, pass string) req { r.user, r.pass = user, pass; return r }
 	tests := []struct {
-		name       string
-		user, pass string
-		set        bool
-		want       int
+		name     string
+		addr     *net.TCPAddr
+		given    string
+		password string
+		req      req
+		want     int
 	}{
-		{"no credentials", "", "", false, 401},
-		{"wrong password", "ops", "guess", true, 401},
-		{"the password, any user", "anyone", "s3cret", true, 200},
-		{"a prefix of the password", "ops", "s3cr", true, 401},
+		{"loopback: GET by 127.0.0.1", loop, "127.0.0.1:9090", "", get("/metrics", "127.0.0.1:9090"), 200},
+		{"loopback: GET by localhost", loop, "127.0.0.1:9090", "", get("/metrics", "localhost:9090"), 200},
+		{"loopback: GET by LOCALHOST", loop, "127.0.0.1:9090", "", get("/metrics", "LOCALHOST:9090"), 200},
+		{"loopback: GET by [::1]", loop, "127.0.0.1:9090", "", get("/metrics", "[::1]:9090"), 200},
+		{"loopback: the name given to -admin", loop, "box.localdomain:9090", "", get("/metrics", "box.localdomain:9090"), 200},
+		{"loopback: a rebinding page's Host", loop, "127.0.0.1:9090", "", get("/riverui/api/jobs", "evil.example:9090"), 421},
+		{"loopback: another port", loop, "127.0.0.1:9090", "", get("/metrics", "localhost:9091"), 421},
+		{"loopback: no port", loop, "127.0.0.1:9090", "", get("/metrics", "localhost"), 421},
+		{"loopback: /healthz with any Host", loop, "127.0.0.1:9090", "", get("/healthz", "evil.example"), 200},
+		{"loopback: a form from another site", loop, "127.0.0.1:9090", "", post("127.0.0.1:9090", map[string]string{"Origin": "http://evil.example", "Content-Type": "text/plain"}), 403},
+		{"loopback: fetch from another site", loop, "127.0.0.1:9090", "", post("127.0.0.1:9090", map[string]string{"Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"}), 403},
+		{"loopback: fetch from a sibling site", loop, "127.0.0.1:9090", "", post("127.0.0.1:9090", map[string]string{"Sec-Fetch-Site": "same-site"}), 403},
+		{"loopback: Origin null", loop, "127.0.0.1:9090", "", post("127.0.0.1:9090", map[string]string{"Origin": "null"}), 403},
+		{"loopback: same site but other origin", loop, "127.0.0.1:9090", "", post("127.0.0.1:9090", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "http://127.0.0.1:9091"}), 403},
+		{"loopback: River's UI, same origin", loop, "127.0.0.1:9090", "", post("127.0.0.1:9090", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "http://127.0.0.1:9090", "Content-Type": "text/plain"}), 200},
+		{"loopback: typed by the operator", loop, "127.0.0.1:9090", "", post("localhost:9090", map[string]string{"Sec-Fetch-Site": "none"}), 200},
+		{"loopback: curl", loop, "127.0.0.1:9090", "", post("localhost:9090", nil), 200},
+		{"loopback: cross-site GET is only a read", loop, "127.0.0.1:9090", "", req{method: "GET", path: "/metrics", host: "127.0.0.1:9090", header: map[string]string{"Sec-Fetch-Site": "cross-site"}}, 200},
+		{"password on loopback: none given", loop, "127.0.0.1:9090", "s3cret", get("/metrics", "127.0.0.1:9090"), 401},
+		{"password on loopback: given", loop, "127.0.0.1:9090", "s3cret", auth(get("/metrics", "127.0.0.1:9090"), "ops", "s3cret"), 200},
+		{"password on loopback: /healthz", loop, "127.0.0.1:9090", "s3cret", get("/healthz", "127.0.0.1:9090"), 200},
+		{"password on loopback: /readyz", loop, "127.0.0.1:9090", "s3cret", get("/readyz", "127.0.0.1:9090"), 401},
+		{"password on loopback: a rebinding page", loop, "127.0.0.1:9090", "s3cret", auth(get("/metrics", "evil.example:9090"), "", "s3cret"), 421},
+		{"password: wrong", wild, ":9090", "s3cret", auth(get("/metrics", "10.1.2.3:9090"), "ops", "guess"), 401},
+		{"password: a prefix", wild, ":9090", "s3cret", auth(get("/metrics", "10.1.2.3:9090"), "ops", "s3cr"), 401},
+		{"password: longer", wild, ":9090", "s3cret", auth(get("/metrics", "10.1.2.3:9090"), "ops", "s3cret!"), 401},
+		{"password: any user", wild, ":9090", "s3cret", auth(get("/metrics", "10.1.2.3:9090"), "", "s3cret"), 200},
+		{"password on a wildcard: the pod's IP", wild, "0.0.0.0:9090", "s3cret", auth(get("/metrics", "10.1.2.3:9090"), "prometheus", "s3cret"), 200},
+		{"password on a wildcard: /healthz from a probe", wild, "0.0.0.0:9090", "s3cret", get("/healthz", "10.1.2.3:9090"), 200},
+		{"password on a wildcard: HEAD /healthz", wild, "0.0.0.0:9090", "s3cret", req{method: "HEAD", path: "/healthz", host: "10.1.2.3:9090"}, 200},
+		{"password on a wildcard: POST /healthz is not a probe", wild, "0.0.0.0:9090", "s3cret", req{method: "POST", path: "/healthz", host: "10.1.2.3:9090"}, 401},
+		{"password: a form from another site, authenticated", wild, ":9090", "s3cret", auth(post("10.1.2.3:9090", map[string]string{"Origin": "http://evil.example", "Content-Type": "application/x-www-form-urlencoded"}), "ops", "s3cret"), 403},
+		{"password: River's UI, authenticated", wild, ":9090", "s3cret", auth(post("10.1.2.3:9090", map[string]string{"Origin": "http://10.1.2.3:9090", "Sec-Fetch-Site": "same-origin"}), "ops", "s3cret"), 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest("GET", "/metrics", nil)
-			if tt.set {
-				r.SetBasicAuth(tt.user, tt.pass)
+			reached := false
+			next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true })
+			g := newAdminGuard(tt.addr, tt.given, tt.password, next)
+			r := httptest.NewRequest(tt.req.method, "http://"+tt.req.host+tt.req.path, strings.NewReader(`{"job_ids":["1"]}`))
+			r.Host = tt.req.host
+			for k, v := range tt.req.header {
+				r.Header.Set(k, v)
+			}
+			if tt.req.user != "" || tt.req.pass != "" {
+				r.SetBasicAuth(tt.req.user, tt.req.pass)
 			}
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
+			g.ServeHTTP(w, r)
 			if w.Code != tt.want {
-				t.Errorf("status %d, want %d", w.Code, tt.want)
+				t.Errorf("status %d, want %d (%s)", w.Code, tt.want, strings.TrimSpace(w.Body.String()))
+			}
+			if wantReached := tt.want == 200 && tt.req.path != "/healthz"; reached != wantReached {
+				t.Errorf("the admin endpoint was reached: %v, want %v", reached, wantReached)
+			}
+			if tt.want == 401 && w.Header().Get("WWW-Authenticate") == "" {
+				t.Error("a 401 without WWW-Authenticate")
 			}
 		})
 	}
 	code, _, stderr := runCmd(t, withSecret, "", "listen", "-admin", "0.0.0.0:0")
 	if code != 2 || !strings.Contains(stderr, "DAILYHOOK_ADMIN_PASSWORD") {
 		t.Errorf("listen -admin 0.0.0.0:0 without a password: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestAdminCrossSite runs a store-only listen with an admin listener on
+// loopback and sends River's UI API the requests a page of another site,
+// or a DNS-rebinding one, can make: each is refused, and every pending
+// delivery stays pending. River's UI itself, same-origin, still deletes.
+func TestAdminCrossSite(t *testing.T) {
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := adminLn.Addr().String()
+	l := startListen(t, listenConfig{db: filepath.Join(t.TempDir(), "l.db"), adminLn: adminLn})
+	for i := range 5 {
+		if got := post(http.DefaultClient, l.url, typedDelivery("meeting.started", fmt.Sprint("meet-", i))); got != 200 {
+			t.Fatalf("POST = %d", got)
+		}
+	}
+	pending := func() []string {
+		var list struct {
+			Data []struct {
+				ID json.RawMessage `json:"id"`
+			} `json:"data"`
+		}
+		code, body := get(t, "http://"+admin+"/riverui/api/jobs?state=available&limit=100")
+		if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil {
+			t.Fatalf("listing the jobs: %d %v\n%s", code, err, body)
+		}
+		var ids []string
+		for _, j := range list.Data {
+			ids = append(ids, strings.Trim(string(j.ID), `"`))
+		}
+		return ids
+	}
+	ids := pending()
+	if len(ids) != 5 {
+		t.Fatalf("%d pending deliveries, want 5", len(ids))
+	}
+	attack := func(action, host, ctype string, h map[string]string) int {
+		body := `{"ids":["` + strings.Join(ids, `","`) + `"]}`
+		r, err := http.NewRequest("POST", "http://"+admin+"/riverui/api/jobs/"+action, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Host = host
+		r.Header.Set("Content-Type", ctype)
+		for k, v := range h {
+			r.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, action := range []string{"delete", "cancel", "retry"} {
+		for _, tt := range []struct {
+			name, host, ctype string
+			h                 map[string]string
+			want              int
+		}{
+			{"a form posted from another site", admin, "text/plain", map[string]string{"Origin": "http://evil.example"}, 403},
+			{"an urlencoded form", admin, "application/x-www-form-urlencoded", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
+			{"a fetch that only says cross-site", admin, "text/plain", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+			{"a rebinding page, as its own origin", fmt.Sprint("evil.example:", adminLn.Addr().(*net.TCPAddr).Port), "application/json", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, 421},
+		} {
+			if got := attack(action, tt.host, tt.ctype, tt.h); got != tt.want {
+				t.Errorf("%s by %s: status %d, want %d", action, tt.name, got, tt.want)
+			}
+		}
+	}
+	if got := pending(); len(got) != 5 {
+		t.Fatalf("after the attacks %d deliveries are pending, want 5", len(got))
+	}
+	ids = ids[:1]
+	if got := attack("delete", admin, "text/plain", map[string]string{"Origin": "http://" + admin, "Sec-Fetch-Site": "same-origin"}); got != 200 {
+		t.Errorf("River's UI's own delete: status %d, want 200", got)
+	}
+	if got := pending(); len(got) != 4 {
+		t.Errorf("after the operator's delete %d deliveries are pending, want 4", len(got))
 	}
 }
 

@@ -118,4 +118,20 @@ func TestRiverUIInBrowser(t *testing.T) {
 		step("reloading", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("body")), chromedp.Sleep(300*time.Millisecond))
 		return strings.Contains(text(), "Completed")
 	})
+	// The operator's delete, same-origin, passes the admin guard.
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := loc[strings.LastIndex(loc, "/")+1:]
+	if code, _ := get(t, admin+"/riverui/api/jobs/"+job); code != 200 {
+		t.Fatalf("GET the job %s before its delete = %d", job, code)
+	}
+	step("deleting it", chromedp.Click(chromedp.Search(`//button[contains(., "Delete")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//button[contains(., "Delete job")]`)),
+		chromedp.Click(chromedp.Search(`//button[contains(., "Delete job")]`)))
+	waitFor(t, 20*time.Second, "the deleted job is gone", func() bool {
+		code, _ := get(t, admin+"/riverui/api/jobs/"+job)
+		return code == 404
+	})
 }

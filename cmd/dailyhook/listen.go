@@ -85,7 +85,7 @@ var listenCommand = &command{
 		fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
 		fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
 		fs.DurationVar(&c.completedRetention, "completed-retention", inbox.DefaultCompletedRetention, "how long a handled delivery is kept; it is also the window in which a re-sent delivery is recognised as a duplicate, and answered 200 without being handled again")
-		fs.StringVar(&c.admin, "admin", "", "HOST:PORT of the admin listener (/healthz, /readyz, /metrics, /riverui/); off by default; off loopback it needs DAILYHOOK_ADMIN_PASSWORD")
+		fs.StringVar(&c.admin, "admin", "", "HOST:PORT of the admin listener (/healthz, /readyz, /metrics, /riverui/); off by default; off loopback it needs DAILYHOOK_ADMIN_PASSWORD, which, when set, guards every path but /healthz on loopback too; other sites' pages and other Host names are refused")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := c.complete(e, fs, args); err != nil {
 				return err
@@ -208,7 +208,7 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 	}
 	var adm *admin
 	if c.adminLn != nil {
-		if adm, err = startAdmin(ctx, c.adminLn, in, tel, e.getenv("DAILYHOOK_ADMIN_PASSWORD"), cfg.Logger); err != nil {
+		if adm, err = startAdmin(ctx, c.adminLn, c.admin, in, tel, e.getenv("DAILYHOOK_ADMIN_PASSWORD"), cfg.Logger); err != nil {
 			in.Stop(context.Background())
 			return err
 		}

@@ -65,6 +65,11 @@ var (
 	// ErrNotFound means that no dead-lettered delivery has the event ID
 	// given to Replay.
 	ErrNotFound = errors.New("inbox: no dead-lettered delivery with that event ID")
+	// ErrNotDead means that deliveries found dead were no longer dead, or
+	// gone, when a replay or a purge came to change them: another replay
+	// or purge took them meanwhile. It comes with the exact count of what
+	// the call did, and is a report rather than a failure.
+	ErrNotDead = errors.New("inbox: no longer dead")
 	// ErrConfig means that a Config lacks a required field or has an
 	// invalid one.
 	ErrConfig = errors.New("inbox: invalid config")
@@ -287,6 +292,7 @@ type Inbox struct {
 	workersStopped chan struct{}
 	stopWorkers    sync.Once
 	stopOnce       sync.Once
+	stopErr        error
 	started        atomic.Bool
 }
 
@@ -326,7 +332,7 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: telemetry: %w", ErrConfig, err)
 	}
-	in := &Inbox{cfg: cfg, log: log, hooks: storeHooks{s.Commit, s.Check, s.Close, stats}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
+	in := &Inbox{cfg: cfg, log: log, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
 		completions: make(chan completion), workersStopped: make(chan struct{})}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
@@ -484,9 +490,17 @@ func (in *Inbox) Start(ctx context.Context) error {
 // Stop stops the workers gracefully: they take no new work, and running
 // attempts may finish until ctx is done; then they are cancelled, and fail
 // as attempts to be tried again. It closes the database when the inbox
-// opened it. The endpoint must not be served afterwards.
+// opened it. The endpoint must not be served afterwards. Stop may be
+// called more than once: the later calls wait for the first, and return
+// what it returned.
 func (in *Inbox) Stop(ctx context.Context) error {
-	in.stopOnce.Do(func() { close(in.stopping) })
+	in.stopOnce.Do(func() { in.stopErr = in.stop(ctx) })
+	return in.stopErr
+}
+
+// stop is Stop, once.
+func (in *Inbox) stop(ctx context.Context) error {
+	close(in.stopping)
 	var err error
 	if in.started.Load() {
 		err = in.client.Stop(ctx)
@@ -712,24 +726,56 @@ func (in *Inbox) checkStore() error {
 	return in.hooks.check()
 }
 
-// Replay makes the dead deliveries of event ID id pending again, for one
-// more attempt each, and returns how many there were: ReplayDead of that
-// ID. The error wraps [ErrNotFound] when there is none.
+// Replay makes the dead deliveries of event ID id pending again, each with
+// a fresh budget of attempts, and returns how many: ReplayDead of that ID. The error wraps [ErrNotFound] when there is none.
 func (in *Inbox) Replay(ctx context.Context, id string) (int, error) {
 	n, err := in.ReplayDead(ctx, Filter{IDs: []string{id}})
-	if err == nil && n == 0 {
+	if n == 0 && (err == nil || errors.Is(err, ErrNotDead)) {
 		err = fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
 	return n, err
 }
 
-// ReplayJob makes the dead-lettered job jobID available again for one more
-// attempt; it serves deliveries without an event ID.
+// ReplayJob makes the dead-lettered job jobID pending again, with a fresh
+// budget of attempts as ReplayDead gives; it serves deliveries without an
+// event ID.
+// The error wraps [ErrNotDead] when the job is not dead, or gone.
 func (in *Inbox) ReplayJob(ctx context.Context, jobID int64) error {
-	if _, err := in.client.JobRetry(ctx, jobID); err != nil {
-		return fmt.Errorf("inbox: replaying job %d: %w", jobID, err)
+	done, err := in.replayJobs(ctx, []int64{jobID})
+	if err == nil && len(done) == 0 {
+		err = fmt.Errorf("%w: job %d", ErrNotDead, jobID)
 	}
-	return nil
+	return err
+}
+
+// replayJobs replays those of jobIDs still dead, and returns their IDs.
+func (in *Inbox) replayJobs(ctx context.Context, jobIDs []int64) ([]int64, error) {
+	if in.hooks.replay != nil {
+		budget := in.cfg.MaxAttempts
+		if in.cfg.Workers < 0 {
+			budget = 0 // as many as each had: the workers' MaxAttempts
+		}
+		done, err := in.hooks.replay(ctx, in.cfg.Queue, jobIDs, budget)
+		if err != nil {
+			return done, fmt.Errorf("inbox: replaying: %w", err)
+		}
+		return done, nil
+	}
+	var done []int64
+	for _, id := range jobIDs {
+		job, err := in.client.JobGet(ctx, id)
+		if errors.Is(err, rivertype.ErrNotFound) || err == nil && StateOf(job.State) != StateDead {
+			continue
+		}
+		if err != nil {
+			return done, fmt.Errorf("inbox: replaying job %d: %w", id, err)
+		}
+		if _, err := in.client.JobRetry(ctx, id); err != nil {
+			return done, fmt.Errorf("inbox: replaying job %d: %w", id, err)
+		}
+		done = append(done, id)
+	}
+	return done, nil
 }
 
 // attemptKey is the context key of the attempt number.

@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -189,29 +188,38 @@ func entry(job *rivertype.JobRow) (Entry, error) {
 	return e, nil
 }
 
-// ReplayDead makes every dead delivery that f selects pending again, for
-// one more attempt each, and returns how many. f's States are ignored:
-// only dead deliveries are replayed, and a running one is never touched.
-// Use it after fixing what made them fail, or after upgrading this module
-// so that it parses them.
+// ReplayDead makes every dead delivery that f selects pending again, each
+// with a fresh budget of attempts whose backoff starts over, as a new
+// delivery would have, and returns how many it replayed. The budget is
+// Config.MaxAttempts; an inbox that runs no workers (Workers -1, as
+// dailyhook inbox opens it) gives each delivery the budget it had, which
+// the workers' MaxAttempts set. Their
+// earlier attempts stay in Entry.Attempts and Entry.Errors. f's States are
+// ignored: only dead deliveries are replayed, and the state is checked in
+// the statement that changes it, so that a delivery that another replay or
+// a purge took meanwhile is left alone; the count is exact, and the error
+// then wraps [ErrNotDead] and says how many. Use it after fixing what made
+// them fail, or after upgrading this module so that it parses them.
 func (in *Inbox) ReplayDead(ctx context.Context, f Filter) (int, error) {
 	f.States = []State{StateDead}
 	dead, err := in.List(ctx, f)
 	if err != nil {
 		return 0, err
 	}
+	ids := make([]int64, len(dead))
 	for i, e := range dead {
-		if err := in.ReplayJob(ctx, e.JobID); err != nil {
-			return i, err
-		}
+		ids[i] = e.JobID
 	}
-	return len(dead), nil
+	return in.changeDead(ids, func(batch []int64) ([]int64, error) { return in.replayJobs(ctx, batch) })
 }
 
 // Purge deletes the dead deliveries that were dead-lettered before
 // olderThan ago (all of them for zero), and returns how many. Dead
 // deliveries are otherwise kept until replayed, unless
-// Config.DiscardedRetention says otherwise.
+// Config.DiscardedRetention says otherwise. The state is checked in the
+// statement that deletes, so that a delivery replayed meanwhile is kept;
+// the count is exact, and the error then wraps [ErrNotDead] and says how
+// many.
 func (in *Inbox) Purge(ctx context.Context, olderThan time.Duration) (int, error) {
 	cutoff := time.Now().Add(-olderThan)
 	var ids []int64
@@ -224,10 +232,39 @@ func (in *Inbox) Purge(ctx context.Context, olderThan time.Duration) (int, error
 	if err != nil {
 		return 0, err
 	}
-	for i, id := range ids {
-		if _, err := in.client.JobDelete(ctx, id); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
-			return i, fmt.Errorf("inbox: deleting job %d: %w", id, err)
+	return in.changeDead(ids, func(batch []int64) ([]int64, error) { return in.purgeJobs(ctx, batch) })
+}
+
+// purgeJobs deletes those of jobIDs still dead, in one statement that
+// checks their state, and returns their IDs.
+func (in *Inbox) purgeJobs(ctx context.Context, jobIDs []int64) ([]int64, error) {
+	params := river.NewJobDeleteManyParams().IDs(jobIDs...).First(len(jobIDs)).
+		Kinds(Kind).Queues(in.cfg.Queue).States(riverStates[StateDead]...)
+	res, err := in.client.JobDeleteMany(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: purging: %w", err)
+	}
+	done := make([]int64, len(res.Jobs))
+	for i, j := range res.Jobs {
+		done[i] = j.ID
+	}
+	return done, nil
+}
+
+// changeDead applies change to ids, found dead, in batches, and returns
+// how many it changed; the error wraps ErrNotDead when some were no longer
+// dead by then.
+func (in *Inbox) changeDead(ids []int64, change func(batch []int64) ([]int64, error)) (int, error) {
+	n := 0
+	for batch := range slices.Chunk(ids, 500) {
+		done, err := change(batch)
+		n += len(done)
+		if err != nil {
+			return n, err
 		}
 	}
-	return len(ids), nil
+	if missed := len(ids) - n; missed > 0 {
+		return n, fmt.Errorf("%w: %d of the %d found dead were replayed or purged by another meanwhile", ErrNotDead, missed, len(ids))
+	}
+	return n, nil
 }

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"cmp"
+	"encoding/json"
 	"math/rand/v2"
 	"time"
 
@@ -20,14 +21,30 @@ type ExponentialRetry struct {
 	Max time.Duration
 }
 
-// NextRetry returns when job, whose attempt failed, is tried again.
+// NextRetry returns when job, whose attempt failed, is tried again. The
+// attempts count from the job's last replay, if any: a replayed delivery
+// backs off as a new one would.
 func (p ExponentialRetry) NextRetry(job *rivertype.JobRow) time.Time {
 	base, limit := cmp.Or(p.Base, time.Second), cmp.Or(p.Max, time.Hour)
 	wait := base
-	for i := 1; i < job.Attempt && wait < limit; i++ {
+	for i := 1 + replayBase(job.Metadata); i < job.Attempt && wait < limit; i++ {
 		wait *= 2
 	}
 	wait = min(wait, limit)
 	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(wait))
 	return time.Now().Add(wait + jitter)
+}
+
+// replayBase returns the attempts a job had when it was last replayed, from
+// its metadata, or 0.
+func replayBase(metadata []byte) int {
+	var m map[string]json.RawMessage
+	if len(metadata) == 0 || json.Unmarshal(metadata, &m) != nil {
+		return 0
+	}
+	var n int
+	if json.Unmarshal(m[ReplayBaseKey], &n) != nil {
+		return 0
+	}
+	return n
 }

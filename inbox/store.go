@@ -33,7 +33,22 @@ type Store[TTx any] struct {
 	// Stats, when not nil, counts the deliveries of queue: for the
 	// gauges, Inbox.Stats and Inbox.Ready.
 	Stats func(ctx context.Context, queue string) (Stats, error)
+	// Replay, when not nil, makes those of the jobs jobIDs of queue that
+	// are still dead (discarded or cancelled) available at once, with a
+	// budget of attempts more than they had (0: as many as each had since
+	// its last replay, or since it was stored), their metadata's
+	// ReplayBaseKey set to their attempts so far, and returns the IDs of
+	// those it changed: the state is checked in the statement that changes
+	// it, so that a delivery replayed or purged meanwhile by another is
+	// left alone. Nil replays through River's JobRetry, one attempt more,
+	// with the state checked apart from the change.
+	Replay func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error)
 }
+
+// ReplayBaseKey is the key, in a replayed job's metadata, of the number of
+// attempts it had when it was last replayed: its budget of attempts and its
+// backoff count from there.
+const ReplayBaseKey = "dailyhook_replay_base"
 
 // storeHooks are the functions of a Store, without its driver.
 type storeHooks struct {
@@ -41,6 +56,7 @@ type storeHooks struct {
 	check  func() error
 	close  func() error
 	stats  func(ctx context.Context) (Stats, error)
+	replay func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error)
 }
 
 // riverClient is what the inbox uses of a *river.Client[TTx], whatever
@@ -51,6 +67,8 @@ type riverClient interface {
 	StopAndCancel(ctx context.Context) error
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobDelete(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobDeleteMany(ctx context.Context, params *river.JobDeleteManyParams) (*river.JobDeleteManyResult, error)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
+	"github.com/dailywebhooks/events/internal/term"
 )
 
 // defaultDevAddr is where dailyhook dev serves by default, and so where
@@ -160,7 +161,7 @@ func playSession(ctx context.Context, e *env, baseURL, key string, spec eventste
 		if p.Err != "" {
 			outcome = "failed: " + p.Err
 		}
-		fmt.Fprintf(e.stdout, "%-30s %s  %s\n", p.Type, p.ID, outcome)
+		fmt.Fprintf(e.stdout, "%-30s %s  %s\n", term.Safe(string(p.Type)), term.Safe(p.ID), term.Safe(outcome))
 	}
 	fmt.Fprintf(e.stdout, "meeting %s in room %s: %d deliveries, %d failed, in %v\n", res.MeetingID, res.Room, len(res.Deliveries), res.Failed(), time.Since(start).Round(time.Millisecond))
 	if n := res.Failed(); n > 0 {
@@ -202,9 +203,9 @@ HTTP client: POST /v1/domain-dialin-config.`,
 			if err := devPost(ctx, strings.TrimRight(*baseURL, "/"), key, eventstest.CallsPath, in, &res); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "call %s: room_creation_api answered %d; connected %v %s\n", res.CallID, res.Status, res.Connected, res.SIPURI)
+			fmt.Fprintf(e.stdout, "call %s: room_creation_api answered %d; connected %v %s\n", term.Safe(res.CallID), res.Status, res.Connected, term.Safe(res.SIPURI))
 			for _, p := range res.Events {
-				fmt.Fprintf(e.stdout, "%-30s %s  %s\n", p.Type, p.ID, cmpOr(p.Err, "delivered"))
+				fmt.Fprintf(e.stdout, "%-30s %s  %s\n", term.Safe(string(p.Type)), term.Safe(p.ID), term.Safe(cmpOr(p.Err, "delivered")))
 			}
 			if !res.Connected {
 				return errors.New("the call was not connected within the hold")

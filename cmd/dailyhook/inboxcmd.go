@@ -17,6 +17,7 @@ import (
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/dailywebhooks/events/inbox/postgres"
 	"github.com/dailywebhooks/events/inbox/sqlite"
+	"github.com/dailywebhooks/events/internal/term"
 )
 
 var inboxCommand = &command{
@@ -130,6 +131,10 @@ func inboxVerb(name, usage, short string, more func(*flag.FlagSet, *inboxOpts), 
 // errNothing is the error of a verb that matched nothing: exit status 1.
 var errNothing = errors.New("no delivery matched")
 
+// errSaid is the error of a verb that already said, on its output, that it
+// did nothing: exit status 1, with nothing more printed.
+var errSaid = errors.New("nothing done, as said")
+
 // openAdmin opens the store that the flags of fs name, as a process that
 // only administers: it takes no lock, resumes nothing and runs no worker.
 // A -db path that does not exist is refused, rather than created empty.
@@ -171,7 +176,7 @@ func (o *inboxOpts) filter(states ...inbox.State) (inbox.Filter, error) {
 	if o.typ != nil && *o.typ != "" {
 		f.Type = events.Type(*o.typ)
 		if !f.Type.Known() {
-			fmt.Fprintf(o.e.stderr, "dailyhook: %q is not a type this version knows%s\n", *o.typ, suggest(*o.typ))
+			fmt.Fprintf(o.e.stderr, "dailyhook: %q is not a type this version knows%s\n", *o.typ, term.Safe(suggest(*o.typ)))
 		}
 	}
 	if o.since != nil && *o.since > 0 {
@@ -210,13 +215,17 @@ func listEntries(ctx context.Context, o *inboxOpts, args []string, states ...inb
 	}
 	for _, e := range entries {
 		if *o.asJSON {
-			if err := json.NewEncoder(o.e.stdout).Encode(line(e)); err != nil {
+			b, err := json.Marshal(line(e))
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(o.e.stdout, "%s\n", term.JSON(b)); err != nil {
 				return err
 			}
 			continue
 		}
 		l := line(e)
-		fmt.Fprintf(o.e.stdout, "%s  %-8s %2d  %-28s %s  %s  %s\n", l.Received.Format(time.RFC3339), l.State, l.Attempts, cmpOr(l.Type, "-"), cmpOr(l.ID, "-"), cmpOr(l.Room, "-"), oneLine(l.LastError))
+		fmt.Fprintf(o.e.stdout, "%s  %-8s %2d  %-28s %s  %s  %s\n", l.Received.Format(time.RFC3339), l.State, l.Attempts, term.Safe(cmpOr(l.Type, "-")), term.Safe(cmpOr(l.ID, "-")), term.Safe(cmpOr(l.Room, "-")), term.Safe(oneLine(l.LastError)))
 	}
 	if len(entries) == 0 {
 		return errNothing
@@ -311,14 +320,14 @@ func showEntry(w io.Writer, e inbox.Entry, asJSON bool) error {
 	}
 	l := line(e)
 	fmt.Fprintf(w, "id          %s\ntype        %s\nroom        %s\nstate       %s\nreceived    %s\nattempts    %d of %d\njob         %d\n",
-		l.ID, l.Type, l.Room, l.State, l.Received.Format(time.RFC3339Nano), e.Attempts, e.MaxAttempts, e.JobID)
+		term.Safe(l.ID), term.Safe(l.Type), term.Safe(l.Room), l.State, l.Received.Format(time.RFC3339Nano), e.Attempts, e.MaxAttempts, e.JobID)
 	if e.Delivery.ParseError != "" {
-		fmt.Fprintf(w, "parse error %s\n", e.Delivery.ParseError)
+		fmt.Fprintf(w, "parse error %s\n", term.Safe(e.Delivery.ParseError))
 	}
 	for _, a := range attempts {
-		fmt.Fprintf(w, "attempt %d   %s  %s\n", a.Attempt, a.At.Format(time.RFC3339), oneLine(a.Error))
+		fmt.Fprintf(w, "attempt %d   %s  %s\n", a.Attempt, a.At.Format(time.RFC3339), term.Safe(oneLine(a.Error)))
 	}
-	fmt.Fprintf(w, "body\n%s\n", body.String())
+	fmt.Fprintf(w, "body\n%s\n", safeBody(body.Bytes()))
 	return nil
 }
 
@@ -341,26 +350,48 @@ func runInboxReplay(ctx context.Context, o *inboxOpts, args []string) error {
 	}
 	n := 0
 	if *o.dead {
-		if n, err = in.ReplayDead(ctx, f); err != nil {
+		n, err = in.ReplayDead(ctx, f)
+		if err != nil && !errors.Is(err, inbox.ErrNotDead) {
+			fmt.Fprintf(o.e.stdout, "replayed %d\n", n)
 			return err
 		}
+		reportNotDead(o.e, err)
 	} else {
 		for _, id := range args {
 			m, err := in.Replay(ctx, id)
-			if err != nil && !errors.Is(err, inbox.ErrNotFound) {
-				return err
-			}
-			if m == 0 {
-				fmt.Fprintf(o.e.stderr, "dailyhook: no dead delivery %s\n", id)
+			if errors.Is(err, inbox.ErrNotFound) {
+				fmt.Fprintf(o.e.stderr, "dailyhook: no dead delivery %s\n", term.Safe(id))
+				continue
 			}
 			n += m
+			if err != nil {
+				fmt.Fprintf(o.e.stdout, "replayed %d\n", n)
+				return err
+			}
 		}
 	}
 	fmt.Fprintf(o.e.stdout, "replayed %d\n", n)
 	if n == 0 {
-		return errNothing
+		return errSaid
 	}
 	return nil
+}
+
+// safeBody returns a stored body to print: indented JSON with the unsafe
+// characters of its strings escaped, or anything else escaped whole.
+func safeBody(b []byte) string {
+	if json.Valid(b) {
+		return string(term.JSON(b))
+	}
+	return term.Safe(string(b))
+}
+
+// reportNotDead says, on standard error, what another replay or purge took
+// from under this one: a report, not a failure.
+func reportNotDead(e *env, err error) {
+	if err != nil {
+		fmt.Fprintf(e.stderr, "dailyhook: %v\n", err)
+	}
 }
 
 func runInboxPurge(ctx context.Context, o *inboxOpts, args []string) error {
@@ -372,12 +403,13 @@ func runInboxPurge(ctx context.Context, o *inboxOpts, args []string) error {
 		return err
 	}
 	n, err := in.Purge(ctx, *o.olderThan)
-	if err != nil {
+	fmt.Fprintf(o.e.stdout, "purged %d\n", n)
+	if err != nil && !errors.Is(err, inbox.ErrNotDead) {
 		return err
 	}
-	fmt.Fprintf(o.e.stdout, "purged %d\n", n)
+	reportNotDead(o.e, err)
 	if n == 0 {
-		return errNothing
+		return errSaid
 	}
 	return nil
 }

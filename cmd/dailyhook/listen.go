@@ -19,6 +19,7 @@ import (
 	"github.com/dailywebhooks/events/inbox/postgres"
 	"github.com/dailywebhooks/events/inbox/sqlite"
 	"github.com/dailywebhooks/events/internal/redact"
+	"github.com/dailywebhooks/events/internal/term"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -264,13 +265,13 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 			if err := f.forward(ctx, ev); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "handled %s %s\n", ev.Meta().Type, ev.Meta().ID)
+			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(string(ev.Meta().Type)), term.Safe(ev.Meta().ID))
 			return nil
 		}
 		return cfg, "forwarding to " + redact.URL(c.forwardTo)
 	case c.print:
 		cfg.Handle = func(_ context.Context, ev events.Event) error {
-			fmt.Fprintf(e.stdout, "handled %s %s\n", ev.Meta().Type, ev.Meta().ID)
+			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(string(ev.Meta().Type)), term.Safe(ev.Meta().ID))
 			return nil
 		}
 		return cfg, "printing and consuming each event (-print): no later listen forwards them"
@@ -285,7 +286,7 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 			if duplicate {
 				word = "duplicate"
 			}
-			fmt.Fprintf(e.stdout, "%s %s %s\n", word, d.Type, d.ID)
+			fmt.Fprintf(e.stdout, "%s %s %s\n", word, term.Safe(d.Type), term.Safe(d.ID))
 		}
 		return cfg, "storing only: every event stays pending until a listen with -forward-to handles it"
 	}

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/dailywebhooks/events/internal/term"
 	"io"
 	"os"
 	"os/signal"
@@ -78,11 +79,13 @@ func run(ctx context.Context, e *env, args []string) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errSaid):
+		return 1
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(e.stderr, "dailyhook %s: %v\n", args[0], err)
+		fmt.Fprintf(e.stderr, "dailyhook %s: %s\n", args[0], term.Safe(err.Error()))
 		return 2
 	default:
-		fmt.Fprintf(e.stderr, "dailyhook %s: %v\n", args[0], err)
+		fmt.Fprintf(e.stderr, "dailyhook %s: %s\n", args[0], term.Safe(err.Error()))
 		return 1
 	}
 }

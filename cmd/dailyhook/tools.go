@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/internal/term"
 )
 
 // maxInput bounds what the commands read of a file or standard input.
@@ -105,14 +106,14 @@ func parseFiles(e *env, names []string, verbose bool) error {
 		}
 		ev, err := events.Parse(body)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "%s: %v\n", name, err)
+			fmt.Fprintf(e.stdout, "%s: %s\n", name, term.Safe(err.Error()))
 			failed++
 			continue
 		}
 		env := ev.Meta()
-		line := fmt.Sprintf("%s: %s %T id=%s", name, env.Type, ev, env.ID)
+		line := fmt.Sprintf("%s: %s %T id=%s", name, term.Safe(string(env.Type)), ev, term.Safe(env.ID))
 		if room := events.RoomName(ev); room != "" {
-			line += " room=" + room
+			line += " room=" + term.Safe(room)
 		}
 		if env.Newer() {
 			line += fmt.Sprintf(" (version %s is newer than the known %s: the additions are in the raw delivery)", env.Version, env.Type.SchemaVersion())
@@ -123,7 +124,7 @@ func parseFiles(e *env, names []string, verbose bool) error {
 			if p.IsValid() {
 				out, err := json.MarshalIndent(p.Interface(), "  ", "  ")
 				if err == nil {
-					fmt.Fprintf(e.stdout, "  %s\n", out)
+					fmt.Fprintf(e.stdout, "  %s\n", term.JSON(out))
 				}
 			}
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
+	"github.com/dailywebhooks/events/internal/term"
 )
 
 var triggerCommand = &command{
@@ -173,7 +174,7 @@ func sendAll(ctx context.Context, e *env, client *http.Client, target, secret st
 		resp, err := client.Do(req.WithContext(ctx))
 		latency := time.Since(start).Round(100 * time.Microsecond)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "%-32s id=%s error %v\n", label, id, err)
+			fmt.Fprintf(e.stdout, "%-32s id=%s error %s\n", label, id, term.Safe(err.Error()))
 			failed++
 			continue
 		}
@@ -217,7 +218,7 @@ func sendPinless(ctx context.Context, e *env, client *http.Client, target string
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		fmt.Fprintf(e.stdout, "%-32s id=%s error %v\n", label, id, err)
+		fmt.Fprintf(e.stdout, "%-32s id=%s error %s\n", label, id, term.Safe(err.Error()))
 		return errors.New("the call got no answer")
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))

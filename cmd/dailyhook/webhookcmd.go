@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/internal/term"
 	"github.com/dailywebhooks/events/webhooks"
 )
 
@@ -166,7 +167,7 @@ func runWebhooksList(ctx context.Context, o *apiOpts, args []string) error {
 		fmt.Fprintln(o.e.stdout, "no webhook")
 	}
 	for i := range ws {
-		fmt.Fprintf(o.e.stdout, "%s  %-8s %-15s failed=%d  %s  %s\n", ws[i].UUID, ws[i].State, ws[i].RetryType, ws[i].FailedCount, ws[i].URL, eventsOf(&ws[i]))
+		fmt.Fprintf(o.e.stdout, "%s  %-8s %-15s failed=%d  %s  %s\n", term.Safe(ws[i].UUID), term.Safe(string(ws[i].State)), term.Safe(string(ws[i].RetryType)), ws[i].FailedCount, term.Safe(ws[i].URL), term.Safe(eventsOf(&ws[i])))
 	}
 	return nil
 }
@@ -207,7 +208,7 @@ func runWebhooksWatch(ctx context.Context, o *apiOpts, args []string) error {
 			logger.Error("checking the webhook", "err", ch.Err)
 			return
 		}
-		fmt.Fprintf(o.e.stdout, "%s reactivated %s\n", ch.Time.UTC().Format(time.RFC3339), ch.Webhook.UUID)
+		fmt.Fprintf(o.e.stdout, "%s reactivated %s\n", ch.Time.UTC().Format(time.RFC3339), term.Safe(ch.Webhook.UUID))
 	})
 	if ctx.Err() != nil {
 		return nil
@@ -232,7 +233,7 @@ func printWebhook(out io.Writer, w *webhooks.Webhook, asJSON, withHMAC bool) err
 	if asJSON {
 		return writeJSON(out, w)
 	}
-	fmt.Fprintf(out, "uuid         %s\nurl          %s\nstate        %s\nretryType    %s\neventTypes   %s\nfailedCount  %d\n", w.UUID, w.URL, w.State, w.RetryType, eventsOf(w), w.FailedCount)
+	fmt.Fprintf(out, "uuid         %s\nurl          %s\nstate        %s\nretryType    %s\neventTypes   %s\nfailedCount  %d\n", term.Safe(w.UUID), term.Safe(w.URL), term.Safe(string(w.State)), term.Safe(string(w.RetryType)), term.Safe(eventsOf(w)), w.FailedCount)
 	if !w.LastMomentPushed.IsZero() {
 		fmt.Fprintf(out, "lastPushed   %s\n", w.LastMomentPushed.UTC().Format(time.RFC3339))
 	}
@@ -243,7 +244,10 @@ func printWebhook(out io.Writer, w *webhooks.Webhook, asJSON, withHMAC bool) err
 }
 
 func writeJSON(out io.Writer, v any) error {
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", term.JSON(b))
+	return err
 }

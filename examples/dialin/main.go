@@ -33,7 +33,7 @@ func main() {
 	h, err := events.NewPinlessHandler(secrets, func(ctx context.Context, call *events.PinlessCall) error {
 		// Answer quickly: the caller is on hold. Create or pick a room with
 		// SIP dial-in here; connect the call once its SIP endpoint is ready.
-		log.Printf("pinless call %s from %s to %s", call.CallID, call.From, call.To)
+		log.Printf("pinless call %q from %q to %q", call.CallID, call.From, call.To) // %q escapes control characters
 		return nil
 	})
 	if err != nil {

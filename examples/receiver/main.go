@@ -62,7 +62,7 @@ func run(ctx context.Context, ln net.Listener, cfg events.VerifierConfig, out io
 		Verifier: v,
 		Handle: func(_ context.Context, ev events.Event) error {
 			env := ev.Meta()
-			logger.Printf("%s %T id=%s room=%q", env.Type, ev, env.ID, events.RoomName(ev))
+			logger.Printf("%q %T id=%q room=%q", env.Type, ev, env.ID, events.RoomName(ev)) // %q escapes control characters
 			return nil
 		},
 		OnError: func(r *http.Request, err error) {

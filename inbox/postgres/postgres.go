@@ -16,14 +16,33 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// postgresSetMaxAttempts gives the pending deliveries of a queue the
-// configured MaxAttempts, but for those that did not parse, which have one
-// attempt by design. It is written against the river_job table of River
-// v0.51.2.
-const postgresSetMaxAttempts = `UPDATE river_job SET max_attempts = $1
-	WHERE kind = $2 AND queue = $3 AND max_attempts <> $1
-	AND state IN ('available', 'pending', 'scheduled', 'retryable')
-	AND args->>'parse_error' IS NULL`
+// The raw SQL of the PostgreSQL store, written against the river_job table
+// of River v0.51.2, and to be checked at each River upgrade.
+const (
+	// postgresSetMaxAttempts gives the pending deliveries of a queue the
+	// configured MaxAttempts, counted from their last replay, but for those
+	// that did not parse, which have one attempt by design.
+	postgresSetMaxAttempts = `UPDATE river_job
+		SET max_attempts = coalesce((metadata->>'` + inbox.ReplayBaseKey + `')::int, 0) + $1
+		WHERE kind = $2 AND queue = $3
+		AND max_attempts <> coalesce((metadata->>'` + inbox.ReplayBaseKey + `')::int, 0) + $1
+		AND state IN ('available', 'pending', 'scheduled', 'retryable')
+		AND args->>'parse_error' IS NULL`
+	// postgresReplay makes the jobs of $2 that are still dead available at
+	// once, with $1 attempts more than they had (or, for 0, as many as they
+	// had since their last replay), and notes from which attempt their
+	// budget counts: inbox.Store's Replay. PostgreSQL checks the state
+	// again on a row that a concurrent transaction changed.
+	postgresReplay = `UPDATE river_job SET state = 'available',
+		max_attempts = attempt + CASE WHEN $1::int > 0 THEN $1::int
+			ELSE greatest(max_attempts - coalesce((metadata->>'` + inbox.ReplayBaseKey + `')::int, 0), 1) END,
+		finalized_at = NULL,
+		scheduled_at = now(),
+		metadata = (metadata - 'cancel_attempted_at') || jsonb_build_object('` + inbox.ReplayBaseKey + `', attempt)
+		WHERE id = ANY($2) AND kind = $3 AND queue = $4
+		AND state IN ('discarded', 'cancelled')
+		RETURNING id`
+)
 
 // Open connects to the PostgreSQL database at connString (a URL or
 // a DSN, as pgx takes them) and returns an Inbox that stores deliveries in
@@ -65,6 +84,13 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		},
 		Close: func() error { pool.Close(); return nil },
 		Stats: func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
+		Replay: func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error) {
+			rows, err := pool.Query(ctx, postgresReplay, budget, jobIDs, inbox.Kind, queue)
+			if err != nil {
+				return nil, err
+			}
+			return pgx.CollectRows(rows, pgx.RowTo[int64])
+		},
 	}, cfg)
 	if err != nil {
 		pool.Close()

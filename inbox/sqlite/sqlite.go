@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -113,6 +114,7 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		Check:  f.check,
 		Close:  f.close,
 		Stats:  f.stats,
+		Replay: f.replay,
 	}, cfg)
 	if err != nil {
 		return fail(err)
@@ -163,12 +165,27 @@ const (
 		scheduled_at = datetime('now', 'subsec')
 		WHERE state = 'running' AND kind = ?`
 	// sqliteSetMaxAttempts gives the pending deliveries of a queue the
-	// configured MaxAttempts, but for those that did not parse, which
-	// have one attempt by design.
-	sqliteSetMaxAttempts = `UPDATE river_job SET max_attempts = ?1
-		WHERE kind = ?2 AND queue = ?3 AND max_attempts <> ?1
+	// configured MaxAttempts, counted from their last replay, but for those
+	// that did not parse, which have one attempt by design.
+	sqliteSetMaxAttempts = `UPDATE river_job
+		SET max_attempts = coalesce(json_extract(metadata, '$.` + inbox.ReplayBaseKey + `'), 0) + ?1
+		WHERE kind = ?2 AND queue = ?3
+		AND max_attempts <> coalesce(json_extract(metadata, '$.` + inbox.ReplayBaseKey + `'), 0) + ?1
 		AND state IN ('available', 'pending', 'scheduled', 'retryable')
 		AND json_extract(args, '$.parse_error') IS NULL`
+	// sqliteReplay makes the jobs of a JSON array of IDs that are still
+	// dead available at once, with ?1 attempts more than they had (or, for
+	// 0, as many as they had since their last replay), and notes from which
+	// attempt their budget counts: inbox.Store's Replay.
+	sqliteReplay = `UPDATE river_job SET state = 'available',
+		max_attempts = attempt + CASE WHEN ?1 > 0 THEN ?1
+			ELSE max(max_attempts - coalesce(json_extract(metadata, '$.` + inbox.ReplayBaseKey + `'), 0), 1) END,
+		finalized_at = NULL,
+		scheduled_at = datetime('now', 'subsec'),
+		metadata = jsonb_set(jsonb_remove(metadata, '$.cancel_attempted_at'), '$.` + inbox.ReplayBaseKey + `', attempt)
+		WHERE id IN (SELECT value FROM json_each(?2)) AND kind = ?3 AND queue = ?4
+		AND state IN ('discarded', 'cancelled')
+		RETURNING id`
 	// sqliteStats counts the deliveries of a queue by River state, with
 	// the Unix time of the oldest of each.
 	sqliteStats = `SELECT state, count(*), coalesce(unixepoch(min(created_at), 'subsec'), 0) FROM river_job
@@ -187,6 +204,28 @@ func (f *sqliteFile) stats(ctx context.Context, queue string) (inbox.Stats, erro
 	defer rows.Close()
 	var c inbox.Counter
 	return c.Scan(rows)
+}
+
+// replay is the store's Replay: see inbox.Store.
+func (f *sqliteFile) replay(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error) {
+	ids, err := json.Marshal(jobIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := f.db.QueryContext(ctx, sqliteReplay, budget, string(ids), inbox.Kind, queue)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var done []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return done, err
+		}
+		done = append(done, id)
+	}
+	return done, rows.Err()
 }
 
 // sqliteResume makes the deliveries left running by a process that died

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// hostile are ids, types and rooms that try to forge a line or drive the
+// terminal that prints them.
+var hostile = []string{
+	"id\nstored meeting.ended FORGED-ID",
+	"\x1b]0;pwned\x07title",
+	"c1\u009b31mred",
+	"bidi\u202eexe.txt",
+	"cr\rover",
+}
+
+// hostileDelivery returns a signed-body delivery whose id, type and room
+// carry s.
+func hostileDelivery(i int, s string) []byte {
+	q := fmt.Sprintf("%q", s) // a JSON string for these inputs
+	q = strings.ReplaceAll(q, `\x1b`, `\u001b`)
+	q = strings.ReplaceAll(q, `\a`, `\u0007`)
+	q = strings.ReplaceAll(q, `\u009b`, `\u009b`)
+	return fmt.Appendf(nil, `{"version":"1.0.0","type":%s,"id":%s,"event_ts":1708526033.049,"payload":{"room":%s}}`,
+		strings.Replace(q, `"`, fmt.Sprintf(`"t%d.`, i), 1), strings.Replace(q, `"`, fmt.Sprintf(`"i%d.`, i), 1), q)
+}
+
+// checkTerminalSafe fails t if out holds a control character but a
+// newline, or a bidirectional override, or a forged line.
+func checkTerminalSafe(t *testing.T, what, out string) {
+	t.Helper()
+	for _, r := range out {
+		if r != '\n' && (unicode.IsControl(r) || r == '\u202e') {
+			t.Errorf("%s prints %U raw:\n%q", what, r, out)
+			return
+		}
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "stored meeting.ended") {
+			t.Errorf("%s prints a forged line: %q", what, l)
+		}
+	}
+}
+
+// TestTerminalSafe sends deliveries whose id, type and room hold line
+// breaks and escape sequences to a store-only listen, then lists and shows
+// them: every line printed is one line, with no control character raw.
+func TestTerminalSafe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "l.db")
+	l := startListen(t, listenConfig{db: db})
+	for i, s := range hostile {
+		if got := post(http.DefaultClient, l.url, hostileDelivery(i, s)); got != 200 {
+			t.Fatalf("POST %q = %d", s, got)
+		}
+	}
+	l.stop(t)
+	out := l.stdout.String()
+	if n := strings.Count(out, "\n"); n != len(hostile) {
+		t.Errorf("listen printed %d lines for %d deliveries:\n%s", n, len(hostile), out)
+	}
+	checkTerminalSafe(t, "listen", out)
+	for _, args := range [][]string{
+		{"inbox", "list", "-db", db},
+		{"inbox", "list", "-json", "-db", db},
+		{"inbox", "show", "-db", db, "i0." + hostile[0]},
+		{"inbox", "show", "-json", "-db", db, "i1." + hostile[1]},
+		{"inbox", "replay", "-db", db, "nosuch\x1b[2J"},
+	} {
+		code, stdout, stderr := runCmd(t, nil, "", args...)
+		t.Logf("%v: exit %d\n%s%s", args[:2], code, stdout, stderr)
+		checkTerminalSafe(t, strings.Join(args[:3], " "), stdout+stderr)
+		if args[1] == "list" && !strings.Contains(stdout, `\x1b]0;pwned`) && !strings.Contains(stdout, `\u001b]0;pwned`) {
+			t.Errorf("%v does not show the escaped id:\n%s", args, stdout)
+		}
+	}
+}

@@ -17,3 +17,11 @@ func lockFile(f *os.File) error {
 	}
 	return err
 }
+
+// hardLinks returns the number of hard links of the file fi describes.
+func hardLinks(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
+}

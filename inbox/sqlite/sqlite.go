@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,11 @@ var (
 	// are answered 503 from then on, so that Daily keeps them for a
 	// restart, rather than acknowledged into a file nobody will open.
 	ErrDatabaseGone = errors.New("sqlite: the database file was removed or replaced")
+	// ErrHardLinked means that the database file has more than one name
+	// (hard link): a process opening it by another name would write a
+	// -wal file of another name, which SQLite documents as a way to
+	// corrupt the database, and would take another lock.
+	ErrHardLinked = errors.New("sqlite: the database file has more than one hard link")
 )
 
 // Open opens the SQLite file at path, creating it if absent, and
@@ -47,12 +53,19 @@ var (
 //
 // # One process runs workers
 //
+// Open resolves path first: made absolute, with every symbolic link on the
+// way resolved, so that the file has one name however it is named (a
+// symlink, "./file", a relative path). A file with more than one hard link
+// is refused with [ErrHardLinked], whatever opens it. A new file is created
+// readable and writable by its owner alone (0600, whatever the umask), and
+// SQLite gives its -wal and -shm files the same mode.
+//
 // A process whose Config runs workers (Workers ≥ 0) takes an exclusive
-// lock (flock, on Unix) on the file path+".lock", created beside the
+// lock (flock, on Unix) on the file resolved+".lock", created beside the
 // database, for as long as the Inbox is open; a second one fails at once
-// with an error wrapping [ErrLocked]. The lock is on a file of its own, so
-// that taking and releasing it never touches the locks SQLite holds on the
-// database. The lock ends with the process, however it ends. Holding the
+// with an error wrapping [ErrLocked], whatever name it gave. The lock is on
+// a file of its own, so that taking and releasing it never touches the
+// locks SQLite holds on the database. The lock ends with the process, however it ends. Holding the
 // lock, it makes the deliveries it finds running available again at once,
 // since their process died, rather than after RescueAfter; and it applies
 // its MaxAttempts to the deliveries still pending, which keep no limit of
@@ -79,7 +92,17 @@ var (
 // [inbox.RiverClient] with *sql.Tx gives its River client.
 func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, error) {
 	log := cmp.Or(cfg.Logger, slog.Default())
+	path, err := resolve(path)
+	if err != nil {
+		return nil, err
+	}
 	if err := moveOrphans(path, log); err != nil {
+		return nil, err
+	}
+	if err := create(path, log); err != nil {
+		return nil, err
+	}
+	if err := singleName(path); err != nil {
 		return nil, err
 	}
 	f := &sqliteFile{path: path, log: log}
@@ -107,6 +130,9 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 	}
 	if f.opened, err = os.Stat(path); err != nil {
 		return fail(fmt.Errorf("sqlite: opening %s: %w", path, err))
+	}
+	if err := singleName(path); err != nil { // linked while it opened
+		return fail(err)
 	}
 	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{
 		Driver: riversqlite.New(db),
@@ -374,8 +400,16 @@ func (f *sqliteFile) save() error {
 	} else if err := moveOrphans(f.path, f.log); err != nil {
 		return err
 	}
+	// VACUUM INTO writes into an empty file: created 0600 first, it never
+	// holds the deliveries under a wider mode.
+	if err := create(dest, f.log); err != nil {
+		return err
+	}
 	if _, err := f.db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
 		return fmt.Errorf("sqlite: saving %d deliveries of the vanished database to %s: %w", n, dest, err)
+	}
+	if err := os.Chmod(dest, 0o600); err != nil {
+		return fmt.Errorf("sqlite: saving to %s: %w", dest, err)
 	}
 	next := "the next start on the path handles them"
 	if dest != f.path {
@@ -384,6 +418,65 @@ func (f *sqliteFile) save() error {
 	f.log.LogAttrs(ctx, slog.LevelError, "sqlite: saved the deliveries not yet handled of the vanished database file; "+next,
 		slog.String("path", f.path), slog.String("saved_to", dest), slog.Int("deliveries", n))
 	return nil
+}
+
+// resolve returns path made absolute, with its symbolic links resolved: the
+// one name of the file. A path that does not exist yet resolves through
+// its folder; a symbolic link that leads nowhere is refused, since SQLite
+// would create a file at its target, under a name no other opener shares.
+func resolve(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err == nil {
+		return real, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("sqlite: resolving %s: %w", path, err)
+	}
+	if fi, lerr := os.Lstat(abs); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return "", fmt.Errorf("sqlite: %s is a symbolic link to a file that does not exist", path)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", fmt.Errorf("sqlite: the folder of %s: %w", path, err)
+	}
+	return filepath.Join(dir, filepath.Base(abs)), nil
+}
+
+// singleName returns an error wrapping ErrHardLinked when the file at path
+// has more than one hard link.
+func singleName(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	if n := hardLinks(fi); n > 1 {
+		return fmt.Errorf("%w: %s has %d names; open it by one name only, and remove the others", ErrHardLinked, path, n)
+	}
+	return nil
+}
+
+// create creates the database file at path, readable and writable by its
+// owner alone, when it does not exist; SQLite gives the -wal and -shm files
+// the mode of the database. An existing file others may read is logged.
+func create(path string, log *slog.Logger) error {
+	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("sqlite: other users of the machine may read the database file, and every stored body in it; chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: creating %s: %w", path, err)
+	}
+	// The umask may have taken bits from 0600 (077 leaves it; 0277 would
+	// not): set it whatever the umask.
+	err = file.Chmod(0o600)
+	return errors.Join(err, file.Close())
 }
 
 // moveOrphans renames aside the -wal, -shm and -journal files beside path

@@ -145,7 +145,8 @@ type Handler struct {
 	// parse errors, version errors, replays, duplicates, Handle's errors
 	// and panics. The error text holds no secret and no signature. Nil
 	// means that they are logged with slog.Default(): refused requests at
-	// level Warn, authentic deliveries that were not handled at level
+	// level Warn in summary, a line a second at most with their counts by
+	// reason (see [RefusalSummary]), authentic deliveries that were not handled at level
 	// Error, replays and duplicates at level Info, with the event's type
 	// and ID where known and never its body.
 	OnError func(r *http.Request, err error)
@@ -206,8 +207,9 @@ func NewHandler(v *Verifier, handle func(ctx context.Context, ev Event) error) (
 
 // handlerSetup is what a Handler derives from its fields on first use.
 type handlerSetup struct {
-	err    error        // why the Handler is misconfigured, or nil
-	replay *MemoryDedup // signed requests seen; nil with AllowReplays
+	err      error        // why the Handler is misconfigured, or nil
+	replay   *MemoryDedup // signed requests seen; nil with AllowReplays
+	refusals RefusalSummary
 }
 
 // init checks h's fields and builds what it derives from them, once.
@@ -259,8 +261,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, parse func(body 
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	body, res, ok := h.Verifier.Receive(w, r, h.StrictVerificationRequest, func(_ int, err error) {
-		h.report(r, slog.LevelWarn, err, nil)
+	body, res, ok := h.Verifier.Receive(w, r, h.StrictVerificationRequest, func(status int, err error) {
+		if h.OnError != nil {
+			h.OnError(r, err)
+			return
+		}
+		setup.refusals.Add(status, err)
 	})
 	if !ok {
 		return

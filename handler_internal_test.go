@@ -29,7 +29,7 @@ func TestReadBodyMemory(t *testing.T) {
 			body := bytes.Repeat([]byte("x"), tt.sent)
 			r := httptest.NewRequest("POST", "/", bytes.NewReader(body))
 			r.ContentLength = tt.declared
-			got, err := readBody(r, tt.limit)
+			got, err := readBody(r, tt.limit, NewBodyBudget(DefaultBodyBudget))
 			if err != nil || !bytes.Equal(got, body) {
 				t.Fatalf("readBody = %d bytes, %v; want the %d sent", len(got), err, tt.sent)
 			}
@@ -80,7 +80,7 @@ func TestReadBodyPartialMemory(t *testing.T) {
 			src := &stalled{data: bytes.Repeat([]byte("x"), tt.sent)}
 			r := httptest.NewRequest("POST", "/", io.NopCloser(src))
 			r.ContentLength = tt.declared
-			if _, err := readBody(r, 16<<20); !errors.Is(err, ErrBodyRead) || !errors.Is(err, errStalled) {
+			if _, err := readBody(r, 16<<20, NewBodyBudget(64<<20)); !errors.Is(err, ErrBodyRead) || !errors.Is(err, errStalled) {
 				t.Fatalf("readBody = %v, want ErrBodyRead wrapping the read error", err)
 			}
 			held := tt.sent + src.room

@@ -64,6 +64,10 @@ var (
 	// sends one: most likely a middleware read the body before the
 	// receiver could.
 	ErrEmptyBody = errors.New("events: signed request with an empty body")
+	// ErrBodyBudget means that reading the body would have taken the
+	// bodies being read over their BodyBudget: the request is answered
+	// 503 with Retry-After, and nothing more of it is read.
+	ErrBodyBudget = errors.New("events: too many request bodies being read at once")
 )
 
 // VerifierConfig configures a [Verifier]. The zero value of every field but
@@ -94,6 +98,10 @@ type VerifierConfig struct {
 	// that re-serialises the JSON (JavaScript's JSON.stringify) produces.
 	// The raw body is always tried first.
 	CompactFallback bool
+	// BodyBudget bounds what the bodies being read hold at once, with
+	// those of every Verifier that shares it. Nil means
+	// SharedBodyBudget(), the process's, of DefaultBodyBudget bytes.
+	BodyBudget *BodyBudget
 	// Headers names the signature and timestamp headers that
 	// VerifyRequest reads. Zero means WebhookHeaders; PinlessHeaders
 	// verifies the calls of Daily's pinless dial-in hook, signed the same
@@ -112,6 +120,7 @@ type Verifier struct {
 	maxBody         int64
 	compactFallback bool
 	headers         Headers
+	budget          *BodyBudget
 }
 
 // NewVerifier returns a Verifier for c. It returns an error wrapping
@@ -129,6 +138,10 @@ func NewVerifier(c VerifierConfig) (*Verifier, error) {
 		maxBody:         c.MaxBodyBytes,
 		compactFallback: c.CompactFallback,
 		headers:         c.Headers,
+		budget:          c.BodyBudget,
+	}
+	if v.budget == nil {
+		v.budget = SharedBodyBudget()
 	}
 	if v.headers == (Headers{}) {
 		v.headers = WebhookHeaders
@@ -285,6 +298,9 @@ func (v *Verifier) Receive(w http.ResponseWriter, r *http.Request, strict bool, 
 			refused(status, err)
 		}
 		w.Header().Set("Connection", "close")
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
 		http.Error(w, http.StatusText(status), status)
 	}
 	if r.Method != http.MethodPost {
@@ -352,7 +368,7 @@ func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) 
 	if sig == "" || ts == "" {
 		limit = min(limit, maxPingBytes)
 	}
-	body, err := readBody(r, limit)
+	body, err := readBody(r, limit, v.budget)
 	switch {
 	case errors.Is(err, ErrBodyTooLarge) && limit < v.maxBody:
 		return nil, Verification{}, ErrMissingSignature
@@ -385,6 +401,7 @@ func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, Verification, error) 
 //	200  Daily's verification request, when it verified or when
 //	     strictVerificationRequest is false
 //	413  ErrBodyTooLarge
+//	503  ErrBodyBudget
 //	400  ErrBodyRead or ErrEmptyBody
 //	401  anything else: a missing or wrong signature or Authorization,
 //	     or a stale timestamp
@@ -396,6 +413,8 @@ func RequestStatus(err error, strictVerificationRequest bool) int {
 		return http.StatusOK
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrBodyBudget):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBodyRead), errors.Is(err, ErrEmptyBody):
 		return http.StatusBadRequest
 	}
@@ -425,18 +444,20 @@ func NewSecret() (string, error) {
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
-// readBody reads the body of r, at most limit bytes of it. It returns an
-// error wrapping [ErrBodyTooLarge] for a longer body, without reading any
-// of it when its declared length is already too long, or one wrapping
-// [ErrBodyRead].
+// readBody reads the body of r, at most limit bytes of it, with its
+// buffer taken from budget. It returns an error wrapping
+// [ErrBodyTooLarge] for a longer body, without reading any of it when its
+// declared length is already too long, one wrapping [ErrBodyBudget] when
+// the budget has no room for its buffer, or one wrapping [ErrBodyRead].
 //
 // The buffer follows what arrives, never what is declared: a declared
 // length up to initialBodyBuffer gets its buffer at once, with one byte
 // more so that reading the end does not grow it; past that, the buffer
 // doubles each time it fills, never beyond the declared length or the
 // limit. So a request holds at most twice the bytes it sent, plus the
-// initial buffer, whatever it declares, signed or not.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
+// initial buffer, whatever it declares, signed or not. What it holds while
+// it reads is taken from the budget, and given back when it returns.
+func readBody(r *http.Request, limit int64, budget *BodyBudget) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
@@ -447,7 +468,17 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if size < 0 || size > initialBodyBuffer {
 		size = min(limit, initialBodyBuffer)
 	}
-	buf := make([]byte, 0, size+1)
+	expected := limit
+	if r.ContentLength >= 0 {
+		expected = min(r.ContentLength, limit)
+	}
+	small := expected <= SmallBody
+	held := size + 1
+	if !budget.take(held, small) {
+		return nil, ErrBodyBudget
+	}
+	defer func() { budget.give(held) }()
+	buf := make([]byte, 0, held)
 	lr := io.LimitedReader{R: r.Body, N: limit + 1}
 	for {
 		n, err := lr.Read(buf[len(buf):cap(buf)])
@@ -464,8 +495,14 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 				more = min(more, rest)
 			}
 			more = min(more, limit+1-int64(len(buf)))
+			// The old buffer is held until the copy is made.
+			if !budget.take(int64(len(buf))+more, small) {
+				return nil, ErrBodyBudget
+			}
 			grown := make([]byte, len(buf), int64(len(buf))+more)
 			copy(grown, buf)
+			budget.give(held)
+			held = int64(cap(grown))
 			buf = grown
 		}
 	}

@@ -293,7 +293,9 @@ type Inbox struct {
 	stopWorkers    sync.Once
 	stopOnce       sync.Once
 	stopErr        error
-	started        atomic.Bool
+	// refusals logs the requests refused, in summary.
+	refusals events.RefusalSummary
+	started  atomic.Bool
 }
 
 // New returns an Inbox that stores deliveries through driver. It runs
@@ -332,7 +334,7 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: telemetry: %w", ErrConfig, err)
 	}
-	in := &Inbox{cfg: cfg, log: log, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
+	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
 		completions: make(chan completion), workersStopped: make(chan struct{})}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
@@ -501,6 +503,7 @@ func (in *Inbox) Stop(ctx context.Context) error {
 // stop is Stop, once.
 func (in *Inbox) stop(ctx context.Context) error {
 	close(in.stopping)
+	in.refusals.Flush()
 	var err error
 	if in.started.Load() {
 		err = in.client.Stop(ctx)
@@ -527,7 +530,7 @@ func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	body, _, ok := in.cfg.Verifier.Receive(w, r, in.cfg.StrictVerificationRequest, func(st int, err error) {
 		status = st
-		in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: delivery refused", slog.Any("err", err), slog.Int("status", st), slog.String("remote", r.RemoteAddr))
+		in.refusals.Add(st, err)
 	})
 	if ok {
 		status = in.receive(ctx, w, body, received)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -77,5 +79,35 @@ func TestTerminalSafe(t *testing.T) {
 		if args[1] == "list" && !strings.Contains(stdout, `\x1b]0;pwned`) && !strings.Contains(stdout, `\u001b]0;pwned`) {
 			t.Errorf("%v does not show the escaped id:\n%s", args, stdout)
 		}
+	}
+}
+
+// TestListenSummarisesRefusals sends listen 500 unsigned requests: its
+// log says so in a few lines, with a summary of them, not a line each.
+func TestListenSummarisesRefusals(t *testing.T) {
+	l := startListen(t, listenConfig{db: filepath.Join(t.TempDir(), "l.db")})
+	for range 500 {
+		resp, err := http.Post(l.url, "application/json", strings.NewReader(`{"type":"meeting.started","id":"x"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Fatalf("an unsigned request = %d", resp.StatusCode)
+		}
+	}
+	l.stop(t)
+	log := l.stderr.String()
+	t.Log(log)
+	if n := strings.Count(log, "\n"); n > 20 {
+		t.Errorf("%d log lines for 500 unsigned requests, want at most 20", n)
+	}
+	total := 0
+	for _, m := range regexp.MustCompile(`requests refused" refused=(\d+) reasons.missing_signature=(\d+)`).FindAllStringSubmatch(log, -1) {
+		n, _ := strconv.Atoi(m[2])
+		total += n
+	}
+	if total != 500 {
+		t.Errorf("the summaries count %d missing signatures, want 500", total)
 	}
 }

@@ -63,8 +63,8 @@ func TestBinary(t *testing.T) {
 		wantStatus                     int
 		wantLog                        string
 	}{
-		{"first secret, seconds", secret1, secs, call("call-1"), "POST", 200, "pinless call call-1 from +14158483432 to +12555599999"},
-		{"second secret, milliseconds", secret2, ms, call("call-2"), "POST", 200, "pinless call call-2 from"},
+		{"first secret, seconds", secret1, secs, call("call-1"), "POST", 200, `pinless call "call-1" from "+14158483432" to "+12555599999"`},
+		{"second secret, milliseconds", secret2, ms, call("call-2"), "POST", 200, `pinless call "call-2" from`},
 		{"the test request, Test", secret1, secs, `{"Test":"test"}`, "POST", 200, "pinless test request"},
 		{"the test request, no callId", secret2, secs, `{"To":"+12555599999"}`, "POST", 200, "pinless test request"},
 		{"a wrong signature", "b3RoZXIgc2VjcmV0IG9mIHRoZSBvdGhlciBjb25maWc=", secs, call("call-3"), "POST", 401, ""},
@@ -100,7 +100,7 @@ func TestBinary(t *testing.T) {
 			}
 		})
 	}
-	if strings.Contains(logs.String(), "pinless call call-3") || strings.Contains(logs.String(), "pinless call call-5") {
+	if strings.Contains(logs.String(), `pinless call "call-3"`) || strings.Contains(logs.String(), `pinless call "call-5"`) {
 		t.Errorf("a refused call was handled:\n%s", logs.String())
 	}
 }

@@ -86,8 +86,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	log := out.String()
 	for _, want := range []string{
-		"participant.joined *events.ParticipantJoined id=ptcpt-join-",
-		"brand.new *events.Unknown id=u1",
+		`"participant.joined" *events.ParticipantJoined id="ptcpt-join-`,
+		`"brand.new" *events.Unknown id="u1"`,
 		"unsupported version",
 		"invalid signature",
 		"shut down",
@@ -171,7 +171,7 @@ func TestBinarySignals(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("status = %d, want 200", resp.StatusCode)
 	}
-	waitFor("meeting.started *events.MeetingStarted id=met-sta-")
+	waitFor(`"meeting.started" *events.MeetingStarted id="met-sta-`)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -385,8 +385,10 @@ func (c Config) riverConfig(workers *river.Workers) *river.Config {
 		RetryPolicy:          c.RetryPolicy,
 		Workers:              workers,
 		// River's own spans and metrics.
+		// Its metrics drop the attempt number, which replays make
+		// unbounded.
 		Plugins: []rivertype.Plugin{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
-			MeterProvider: c.MeterProvider, TracerProvider: c.TracerProvider, DurationUnit: "s",
+			MeterProvider: newBoundedMeters(c.MeterProvider), TracerProvider: c.TracerProvider, DurationUnit: "s",
 		})},
 	}
 	if c.Workers > 0 {

@@ -186,7 +186,7 @@ func (t *telemetry) zero() {
 	for _, status := range []int{http.StatusOK, http.StatusBadRequest, http.StatusUnauthorized, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable} {
 		t.deliveries.Add(ctx, 0, statusAttr(status))
 	}
-	for _, typ := range events.Types() {
+	for _, typ := range append(events.Types(), "unknown", "unparsed") {
 		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "ok")))
 		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "error")))
 		t.dead.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ))))
@@ -197,10 +197,16 @@ func statusAttr(status int) metric.MeasurementOption {
 	return metric.WithAttributes(attribute.String("status", strconv.Itoa(status)))
 }
 
-// typeLabel is the type label of a delivery: its type, or "unparsed".
+// typeLabel is the type label of a delivery: its type when this version
+// knows it, "unknown" for another, or "unparsed". The label takes no value
+// that a sender chooses: each value is a series of its own, and random
+// types would take the real ones from view past the backend's limit.
 func typeLabel(typ string) string {
-	if typ == "" {
+	switch {
+	case typ == "":
 		return "unparsed"
+	case !events.Type(typ).Known():
+		return "unknown"
 	}
 	return typ
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math/rand/v2"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -325,6 +326,81 @@ func TestAdminCrossSite(t *testing.T) {
 	if got := pending(); len(got) != 4 {
 		t.Errorf("after the operator's delete %d deliveries are pending, want 4", len(got))
 	}
+}
+
+// TestMetricsBounded sends deliveries of 300 random types, each failing
+// its first attempt, and replays one dead delivery four times: /metrics
+// keeps the type label to the types this version knows, unknown and
+// unparsed, and no series carries an attempt number.
+func TestMetricsBounded(t *testing.T) {
+	a := newApp(t, 0)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(headerAttempt) == "1" || strings.HasPrefix(r.Header.Get(headerEventID), "dead-") {
+			http.Error(w, "not yet", http.StatusInternalServerError)
+			return
+		}
+		a.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer app.Close()
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := "http://" + adminLn.Addr().String()
+	db := filepath.Join(t.TempDir(), "l.db")
+	l := startListen(t, listenConfig{db: db, forwardTo: app.URL, maxAttempts: 2, workers: 8, adminLn: adminLn})
+	var ids []string
+	for i := range 300 {
+		id := fmt.Sprint("ev-", i)
+		ids = append(ids, id)
+		if got := post(http.DefaultClient, l.url, typedDelivery(fmt.Sprintf("x.random-%d-%d", i, rand.Int()), id)); got != 200 {
+			t.Fatalf("POST = %d", got)
+		}
+	}
+	post(http.DefaultClient, l.url, typedDelivery("meeting.started", "dead-1"))
+	a.waitAll(t, ids, 60*time.Second)
+	for range 4 {
+		waitFor(t, 20*time.Second, "dead-1 is dead", func() bool {
+			_, m := get(t, admin+"/metrics")
+			return metricValue(m, `dailyhook_inbox_jobs{state="dead"}`) == 1
+		})
+		if code, out, errOut := runCmd(t, nil, "", "inbox", "replay", "-db", db, "dead-1"); code != 0 {
+			t.Fatalf("inbox replay: %d %s %s", code, out, errOut)
+		}
+	}
+	_, metrics := get(t, admin+"/metrics")
+	types := map[string]bool{}
+	for _, m := range regexp.MustCompile(`type="([^"]*)"`).FindAllStringSubmatch(metrics, -1) {
+		types[m[1]] = true
+	}
+	if len(types) > 40 || types["x.random-1"] {
+		t.Errorf("%d values of the type label, want at most 40: %v", len(types), types)
+	}
+	for _, want := range []string{"unknown", "unparsed", "meeting.started"} {
+		if !types[want] {
+			t.Errorf("no series of type %q", want)
+		}
+	}
+	if got := metricValue(metrics, `dailyhook_events_handled_total{outcome="ok",type="unknown"}`); got != 300 {
+		t.Errorf("handled ok of unknown types = %v, want 300", got)
+	}
+	if strings.Contains(metrics, `attempt="`) {
+		t.Errorf("a series carries the attempt number:\n%s", grepLines(metrics, `attempt="`))
+	}
+	if !strings.Contains(metrics, "river_") {
+		t.Error("River's own metrics are missing")
+	}
+}
+
+// grepLines returns the lines of s that hold sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestTraceLinks checks that the span of each attempt links to the span

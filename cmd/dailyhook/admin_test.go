@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"math/rand/v2"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"

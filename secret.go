@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,6 +29,20 @@ func (c VerifierConfig) LogValue() slog.Value {
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Bool("compact_fallback", c.CompactFallback),
 	)
+}
+
+// MarshalJSON encodes c's settings with its secrets and basic-auth value
+// redacted, as LogValue gives them: slog's JSON handler encodes a slice or
+// a struct that holds a VerifierConfig with encoding/json.
+func (c VerifierConfig) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Secrets               string `json:"secrets"`
+		Tolerance             string `json:"tolerance"`
+		DisableTimestampCheck bool   `json:"disable_timestamp_check"`
+		BasicAuth             string `json:"basic_auth"`
+		MaxBodyBytes          int64  `json:"max_body_bytes"`
+		CompactFallback       bool   `json:"compact_fallback"`
+	}{redact.List(len(c.Secrets)), c.Tolerance.String(), c.DisableTimestampCheck, redact.Secret(c.BasicAuth != ""), c.MaxBodyBytes, c.CompactFallback})
 }
 
 // String describes v by its settings, without its keys.
@@ -60,6 +75,7 @@ func (v *Verifier) LogValue() slog.Value {
 var (
 	_ fmt.Formatter  = VerifierConfig{}
 	_ slog.LogValuer = VerifierConfig{}
+	_ json.Marshaler = VerifierConfig{}
 	_ fmt.Formatter  = (*Verifier)(nil)
 	_ slog.LogValuer = (*Verifier)(nil)
 )

@@ -122,6 +122,20 @@ func (cfg Config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("id", cfg.ID), slog.String("type", cfg.Type), slog.String("room_creation_api", redact.URL(cfg.RoomCreationAPI)))
 }
 
+// configWire is Config as the API's request body carries it, hmac
+// included: Config's own JSON encoding redacts it.
+type configWire Config
+
+// MarshalJSON encodes cfg with its hmac redacted, so that a log never
+// shows it, as slog's JSON handler logs a []Config; the client sends the
+// hmac through a wire type of its own. An empty hmac stays empty.
+func (cfg Config) MarshalJSON() ([]byte, error) {
+	if cfg.HMAC != "" {
+		cfg.HMAC = redact.Mark
+	}
+	return json.Marshal(configWire(cfg))
+}
+
 // withHMAC returns cfg with an hmac: its own, or a new one.
 func withHMAC(cfg Config) (Config, error) {
 	if cfg.HMAC != "" {
@@ -155,7 +169,7 @@ func (c *Client) write(ctx context.Context, method, path string, cfg Config) (*C
 		return nil, err
 	}
 	var out Config
-	if err := c.do(ctx, method, path, cfg, &out); err != nil {
+	if err := c.do(ctx, method, path, configWire(cfg), &out); err != nil {
 		return nil, err
 	}
 	out.HMAC = cfg.HMAC
@@ -199,4 +213,5 @@ func (c *Client) DeleteConfig(ctx context.Context, id string) error {
 var (
 	_ fmt.Formatter  = Config{}
 	_ slog.LogValuer = Config{}
+	_ json.Marshaler = Config{}
 )

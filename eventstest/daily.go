@@ -425,14 +425,14 @@ func (d *Daily) create(w http.ResponseWriter, r *http.Request) {
 	d.hook = &h
 	out := h.clone()
 	d.mu.Unlock()
-	writeJSON(w, out)
+	writeJSON(w, webhookWire(out))
 }
 
 func (d *Daily) list(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
-	out := []Webhook{}
+	out := []webhookWire{}
 	if d.hook != nil {
-		out = append(out, d.hook.clone())
+		out = append(out, webhookWire(d.hook.clone()))
 	}
 	d.mu.Unlock()
 	writeJSON(w, out)
@@ -451,7 +451,7 @@ func (d *Daily) find(w http.ResponseWriter, r *http.Request) (Webhook, bool) {
 
 func (d *Daily) get(w http.ResponseWriter, r *http.Request) {
 	if h, ok := d.find(w, r); ok {
-		writeJSON(w, h)
+		writeJSON(w, webhookWire(h))
 	}
 }
 
@@ -479,7 +479,7 @@ func (d *Daily) update(w http.ResponseWriter, r *http.Request) {
 	h.State, h.FailedCount, h.UpdatedAt = webhooks.StateActive, 0, d.cfg.Now().UTC()
 	h.LastMomentPushed = d.hook.LastMomentPushed
 	d.hook = &h
-	writeJSON(w, h.clone())
+	writeJSON(w, webhookWire(h.clone()))
 }
 
 func (d *Daily) delete(w http.ResponseWriter, r *http.Request) {

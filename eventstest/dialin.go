@@ -75,9 +75,9 @@ func (d *Daily) dialinRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/domain-dialin-config", func(w http.ResponseWriter, r *http.Request) {
 		d.dial.mu.Lock()
 		defer d.dial.mu.Unlock()
-		list := []DialinConfig{}
+		list := []dialinConfigWire{}
 		for _, c := range d.dial.configs {
-			list = append(list, *c)
+			list = append(list, dialinConfigWire(*c))
 		}
 		writeJSON(w, map[string]any{"total_count": len(list), "data": list})
 	})
@@ -85,7 +85,7 @@ func (d *Daily) dialinRoutes(mux *http.ServeMux) {
 		d.dial.mu.Lock()
 		defer d.dial.mu.Unlock()
 		if c, ok := d.dial.configs[r.PathValue("id")]; ok {
-			writeJSON(w, c)
+			writeJSON(w, dialinConfigWire(*c))
 			return
 		}
 		apiError(w, http.StatusNotFound, "not-found", "no such dial-in configuration")
@@ -138,7 +138,7 @@ func (d *Daily) writeDialinConfig(w http.ResponseWriter, r *http.Request, id str
 	if out.RoomCreationAPI != "" {
 		d.postPinless(r.Context(), out, []byte(`{"Test":"test"}`))
 	}
-	writeJSON(w, out)
+	writeJSON(w, dialinConfigWire(out))
 }
 
 // cmpOr returns a, or b when a is empty.

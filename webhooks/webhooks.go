@@ -122,11 +122,15 @@ func (w *Webhook) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes w as Daily's webhook object.
+// MarshalJSON encodes w as Daily's webhook object, with its hmac and
+// basicAuth redacted: JSON is how slog's JSON handler logs a slice or a
+// struct that holds a Webhook, so the secrets never reach a log that way.
+// An empty secret stays empty.
 func (w Webhook) MarshalJSON() ([]byte, error) {
-	v := wireWebhook{UUID: w.UUID, URL: w.URL, HMAC: w.HMAC, RetryType: w.RetryType, EventTypes: w.EventTypes, State: w.State, FailedCount: w.FailedCount, DomainID: w.DomainID}
+	v := wireWebhook{UUID: w.UUID, URL: w.URL, HMAC: redactedOr(w.HMAC), RetryType: w.RetryType, EventTypes: w.EventTypes, State: w.State, FailedCount: w.FailedCount, DomainID: w.DomainID}
 	if w.BasicAuth != "" {
-		v.BasicAuth = &w.BasicAuth
+		mark := redact.Mark
+		v.BasicAuth = &mark
 	}
 	for _, t := range []struct {
 		in  time.Time
@@ -176,6 +180,26 @@ type Params struct {
 	RetryType RetryType `json:"retryType,omitempty"`
 	// EventTypes are the event types to deliver; empty means all.
 	EventTypes []events.Type `json:"eventTypes,omitempty"`
+}
+
+// paramsWire is Params as the API's request body carries it, secrets
+// included: Params' own JSON encoding redacts them.
+type paramsWire Params
+
+// MarshalJSON encodes p with its hmac and basicAuth redacted, so that a
+// log never shows them; the client sends the secrets through a wire type
+// of its own.
+func (p Params) MarshalJSON() ([]byte, error) {
+	p.HMAC, p.BasicAuth = redactedOr(p.HMAC), redactedOr(p.BasicAuth)
+	return json.Marshal(paramsWire(p))
+}
+
+// redactedOr returns redact.Mark for a secret that is set, or "".
+func redactedOr(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redact.Mark
 }
 
 // Format writes p with its HMAC and BasicAuth redacted.
@@ -259,7 +283,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 // within a few seconds.
 func (c *Client) Create(ctx context.Context, p Params) (*Webhook, error) {
 	var w Webhook
-	if err := c.do(ctx, http.MethodPost, "/webhooks", p, &w); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/webhooks", paramsWire(p), &w); err != nil {
 		return nil, err
 	}
 	return &w, nil
@@ -303,7 +327,7 @@ func (c *Client) Get(ctx context.Context, uuid string) (*Webhook, error) {
 // Create.
 func (c *Client) Update(ctx context.Context, uuid string, p Params) (*Webhook, error) {
 	var w Webhook
-	if err := c.do(ctx, http.MethodPost, "/webhooks/"+url.PathEscape(uuid), p, &w); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/webhooks/"+url.PathEscape(uuid), paramsWire(p), &w); err != nil {
 		return nil, err
 	}
 	return &w, nil
@@ -413,5 +437,7 @@ func logCheck(ch Check) {
 var (
 	_ slog.LogValuer = Params{}
 	_ slog.LogValuer = Webhook{}
+	_ json.Marshaler = Params{}
+	_ json.Marshaler = Webhook{}
 	_ fmt.Formatter  = Params{}
 )

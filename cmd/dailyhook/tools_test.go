@@ -203,6 +203,33 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestWebhooksCreatePrintsGenerated creates a webhook without a secret of
+// one's own: the hmac Daily generated is printed, once, in text and in
+// JSON; list and get never print it.
+func TestWebhooksCreatePrintsGenerated(t *testing.T) {
+	for _, asJSON := range []bool{false, true} {
+		d := eventstest.NewDaily(eventstest.DailyConfig{})
+		defer d.Close()
+		srv := receiverServer(t, new(atomic.Bool))
+		vars := map[string]string{"DAILY_API_KEY": d.APIKey}
+		args := []string{"webhooks", "create", "-base-url", d.URL, "-url", srv.URL}
+		if asJSON {
+			args = append(args, "-json")
+		}
+		code, out, errOut := runCmd(t, vars, "", args...)
+		hook, _ := d.Webhook()
+		if code != 0 || hook.HMAC == "" || strings.Count(out, hook.HMAC) != 1 {
+			t.Fatalf("create (-json %t): exit %d, want the generated hmac %q printed once\n%s%s", asJSON, code, hook.HMAC, out, errOut)
+		}
+		for _, verb := range [][]string{{"list", "-json"}, {"get", "-json", hook.UUID}, {"get", hook.UUID}, {"list"}} {
+			_, out, _ := runCmd(t, vars, "", append([]string{"webhooks", verb[0], "-base-url", d.URL}, verb[1:]...)...)
+			if strings.Contains(out, hook.HMAC) {
+				t.Errorf("%v prints the hmac:\n%s", verb, out)
+			}
+		}
+	}
+}
+
 func TestWebhooksCommands(t *testing.T) {
 	d := eventstest.NewDaily(eventstest.DailyConfig{})
 	defer d.Close()
@@ -215,8 +242,8 @@ func TestWebhooksCommands(t *testing.T) {
 	}
 
 	code, out, errOut := wh("create", "-url", srv.URL, "-events", "meeting.started,meeting.ended", "-retry", "circuit-breaker")
-	if code != 0 || !strings.Contains(out, "hmac         "+secret) || !strings.Contains(out, "meeting.started,meeting.ended") {
-		t.Fatalf("create: exit %d\n%s%s", code, out, errOut)
+	if code != 0 || strings.Contains(out, secret) || strings.Contains(out, "hmac") || !strings.Contains(out, "meeting.started,meeting.ended") {
+		t.Fatalf("create with the secret given: exit %d, want 0 and the secret never printed\n%s%s", code, out, errOut)
 	}
 	hook, _ := d.Webhook()
 	code, out, _ = wh("list")
@@ -225,8 +252,8 @@ func TestWebhooksCommands(t *testing.T) {
 	}
 	code, out, _ = wh("get", "-json", hook.UUID)
 	var obj map[string]any
-	if code != 0 || json.Unmarshal([]byte(out), &obj) != nil || obj["uuid"] != hook.UUID || obj["retryType"] != "circuit-breaker" {
-		t.Errorf("get -json: exit %d\n%s", code, out)
+	if code != 0 || json.Unmarshal([]byte(out), &obj) != nil || obj["uuid"] != hook.UUID || obj["retryType"] != "circuit-breaker" || strings.Contains(out, secret) {
+		t.Errorf("get -json: exit %d, want the webhook without its secret\n%s", code, out)
 	}
 	// Flags may follow the UUID.
 	code, out, errOut = runCmd(t, vars, "", "webhooks", "get", hook.UUID, "-json", "-base-url", d.URL)

@@ -187,7 +187,8 @@ func runWebhooksCreate(ctx context.Context, o *apiOpts, args []string) error {
 		p.HMAC = secrets[0]
 	}
 	w, err := o.client.Create(ctx, p)
-	return o.show(w, true, err)
+	// The hmac Daily generated is printed, once; one that was given never.
+	return o.show(w, p.HMAC == "", err)
 }
 
 func runWebhooksWatch(ctx context.Context, o *apiOpts, args []string) error {
@@ -230,6 +231,20 @@ func eventsOf(w *webhooks.Webhook) string {
 // printWebhook prints w as a summary, with its hmac when withHMAC, or as
 // Daily's JSON object.
 func printWebhook(out io.Writer, w *webhooks.Webhook, asJSON, withHMAC bool) error {
+	if asJSON && withHMAC {
+		// A Webhook encodes with its secrets redacted: put back the one
+		// generated, to be printed once.
+		b, err := json.Marshal(w)
+		if err != nil {
+			return err
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return err
+		}
+		obj["hmac"], _ = json.Marshal(w.HMAC)
+		return writeJSON(out, obj)
+	}
 	if asJSON {
 		return writeJSON(out, w)
 	}

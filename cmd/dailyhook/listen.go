@@ -36,6 +36,11 @@ backoff until your app answers 2xx. It prints "handled <type> <id>" for
 each event your app took. A redirect from your app is a failed attempt:
 it is never followed.
 
+DAILYHOOK_FORWARD_TO may name the app instead of -forward-to, which keeps
+credentials in its URL out of ps; it is read only when neither -forward-to
+nor -print is given, and -print with it set is a usage error, so that a
+restart meant to store only never forwards by surprise.
+
 Without -forward-to, listen only stores: it prints "stored <type> <id>",
 and every event stays pending until a listen with -forward-to handles it.
 -print instead consumes each event by printing it: those events are then
@@ -54,6 +59,9 @@ each event idempotently, by its id.`
 // listenConfig is what listen runs with.
 type listenConfig struct {
 	addr, db, postgres, forwardTo string
+	// forwardFrom says where forwardTo came from: -forward-to, or
+	// DAILYHOOK_FORWARD_TO.
+	forwardFrom string
 	// print consumes events by printing them; with neither it nor
 	// forwardTo, listen only stores.
 	print                bool
@@ -78,7 +86,7 @@ var listenCommand = &command{
 		fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 		fs.StringVar(&c.db, "db", "dailyhook.db", "SQLite file to store deliveries in, created if absent")
 		fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL URL to store deliveries in, instead of -db; DAILYHOOK_POSTGRES_URL is read when neither is given")
-		fs.StringVar(&c.forwardTo, "forward-to", "", "absolute http or https URL of your app, to POST each stored delivery to")
+		fs.StringVar(&c.forwardTo, "forward-to", "", "absolute http or https URL of your app, to POST each stored delivery to; DAILYHOOK_FORWARD_TO is read when neither it nor -print is given, and keeps credentials in the URL out of ps")
 		fs.BoolVar(&c.print, "print", false, "consume each stored delivery by printing it, without forwarding it anywhere: it is then done")
 		fs.IntVar(&c.workers, "workers", inbox.DefaultWorkers, "deliveries forwarded at once")
 		fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered; applies to the deliveries pending at start too")
@@ -117,12 +125,20 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 	if c.db, c.postgres, err = chooseStore(e, fs, c.db, c.postgres); err != nil {
 		return err
 	}
+	switch env := e.getenv("DAILYHOOK_FORWARD_TO"); {
+	case c.forwardTo != "":
+		c.forwardFrom = "-forward-to"
+	case env != "" && c.print:
+		return fmt.Errorf("%w: -print consumes events, and DAILYHOOK_FORWARD_TO names an app to forward them to; unset one", errUsage)
+	case env != "":
+		c.forwardTo, c.forwardFrom = env, "DAILYHOOK_FORWARD_TO"
+	}
 	if c.forwardTo != "" {
 		if c.print {
 			return fmt.Errorf("%w: -print and -forward-to both consume events; give one", errUsage)
 		}
 		if err := checkForwardURL(c.forwardTo); err != nil {
-			return fmt.Errorf("%w: -forward-to: %w", errUsage, err)
+			return fmt.Errorf("%w: %s: %w", errUsage, c.forwardFrom, err)
 		}
 	}
 	if c.workers < 1 {
@@ -268,7 +284,7 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(string(ev.Meta().Type)), term.Safe(ev.Meta().ID))
 			return nil
 		}
-		return cfg, "forwarding to " + redact.URL(c.forwardTo)
+		return cfg, "forwarding to " + redact.URL(c.forwardTo) + " (from " + cmpOr(c.forwardFrom, "-forward-to") + ")"
 	case c.print:
 		cfg.Handle = func(_ context.Context, ev events.Event) error {
 			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(string(ev.Meta().Type)), term.Safe(ev.Meta().ID))

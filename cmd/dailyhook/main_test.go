@@ -47,6 +47,8 @@ func TestUsage(t *testing.T) {
 		{name: "listen with a relative forward URL", vars: withSecret, args: []string{"listen", "-forward-to", "/daily"}, wantCode: 2, wantErr: "not an absolute http or https URL"},
 		{name: "listen with a forward URL that does not parse", vars: withSecret, args: []string{"listen", "-forward-to", "http://u:p@h:bad port/"}, wantCode: 2, wantErr: "is not a URL"},
 		{name: "listen with -db and -postgres", vars: withSecret, args: []string{"listen", "-db", "x.db", "-postgres", "postgres://localhost/x"}, wantCode: 2, wantErr: "-db and -postgres"},
+		{name: "listen with -print and DAILYHOOK_FORWARD_TO", vars: map[string]string{"DAILY_WEBHOOK_SECRET": secret, "DAILYHOOK_FORWARD_TO": "http://localhost:3000/"}, args: []string{"listen", "-print"}, wantCode: 2, wantErr: "DAILYHOOK_FORWARD_TO"},
+		{name: "listen with a bad DAILYHOOK_FORWARD_TO", vars: map[string]string{"DAILY_WEBHOOK_SECRET": secret, "DAILYHOOK_FORWARD_TO": "localhost:3000"}, args: []string{"listen"}, wantCode: 2, wantErr: "DAILYHOOK_FORWARD_TO: \"localhost:3000\" is not an absolute"},
 		{name: "listen with -print and -forward-to", vars: withSecret, args: []string{"listen", "-print", "-forward-to", "http://localhost:3000/"}, wantCode: 2, wantErr: "-print and -forward-to"},
 		{name: "listen with no workers", vars: withSecret, args: []string{"listen", "-workers", "0"}, wantCode: 2, wantErr: "-workers"},
 		{name: "listen with a retention under a second", vars: withSecret, args: []string{"listen", "-completed-retention", "0s"}, wantCode: 2, wantErr: "-completed-retention"},

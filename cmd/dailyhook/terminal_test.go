@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -8,7 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
+
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 // hostile are ids, types and rooms that try to forge a line or drive the
@@ -109,5 +113,36 @@ func TestListenSummarisesRefusals(t *testing.T) {
 	}
 	if total != 500 {
 		t.Errorf("the summaries count %d missing signatures, want 500", total)
+	}
+}
+
+// TestListenForwardToFromEnv runs listen with the app's URL, credentials
+// and all, in DAILYHOOK_FORWARD_TO: it forwards there, and its start-up
+// line says where the URL came from, without the password or the query.
+func TestListenForwardToFromEnv(t *testing.T) {
+	a := newApp(t, 0)
+	target := strings.Replace(a.srv.URL, "http://", "http://ops:AppPassw0rd@", 1) + "/daily?token=QSTOKEN"
+	vars := map[string]string{"DAILY_WEBHOOK_SECRET": secret, "DAILYHOOK_FORWARD_TO": target}
+	var stdout, stderr eventstest.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, e, []string{"listen", "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "l.db")})
+	}()
+	re := regexp.MustCompile(`listening on (http://\S+),`)
+	waitFor(t, 10*time.Second, "listen started", func() bool { return re.MatchString(stderr.String()) })
+	url := re.FindStringSubmatch(stderr.String())[1]
+	if got := post(http.DefaultClient, url, typedDelivery("meeting.started", "env-1")); got != 200 {
+		t.Fatalf("POST = %d", got)
+	}
+	a.waitAll(t, []string{"env-1"}, 10*time.Second)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("listen exited %d\n%s", code, stderr.String())
+	}
+	log := stderr.String()
+	if !strings.Contains(log, "(from DAILYHOOK_FORWARD_TO)") || strings.Contains(log, "AppPassw0rd") || strings.Contains(log, "QSTOKEN") {
+		t.Errorf("the start-up line does not say DAILYHOOK_FORWARD_TO, or shows a credential:\n%s", log)
 	}
 }

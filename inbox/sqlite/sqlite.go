@@ -92,17 +92,8 @@ var (
 // [inbox.RiverClient] with *sql.Tx gives its River client.
 func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, error) {
 	log := cmp.Or(cfg.Logger, slog.Default())
-	path, err := resolve(path)
+	path, err := prepare(path, log)
 	if err != nil {
-		return nil, err
-	}
-	if err := moveOrphans(path, log); err != nil {
-		return nil, err
-	}
-	if err := create(path, log); err != nil {
-		return nil, err
-	}
-	if err := singleName(path); err != nil {
 		return nil, err
 	}
 	f := &sqliteFile{path: path, log: log}
@@ -147,19 +138,31 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 	}
 	f.client = inbox.RiverClient[*sql.Tx](in)
 	if cfg.Workers >= 0 {
-		if err := sqliteResume(ctx, db); err != nil {
+		if err := resume(ctx, db, in.Config()); err != nil {
 			in.Stop(ctx)
 			return nil, err
-		}
-		c := in.Config()
-		if _, err := db.ExecContext(ctx, sqliteSetMaxAttempts, c.MaxAttempts, inbox.Kind, c.Queue); err != nil {
-			in.Stop(ctx)
-			return nil, fmt.Errorf("sqlite: applying MaxAttempts to the pending deliveries: %w", err)
 		}
 	}
 	f.stopWatch = make(chan struct{})
 	go f.watch(f.stopWatch)
 	return in, nil
+}
+
+// prepare returns the one name of the file at path, resolved, with orphans
+// moved aside, the file created 0600 when absent, and refused when it has
+// several names.
+func prepare(path string, log *slog.Logger) (string, error) {
+	path, err := resolve(path)
+	if err != nil {
+		return "", err
+	}
+	if err := moveOrphans(path, log); err != nil {
+		return "", err
+	}
+	if err := create(path, log); err != nil {
+		return "", err
+	}
+	return path, singleName(path)
 }
 
 // sqliteDSN returns the data source name of the file at path, with the
@@ -254,11 +257,15 @@ func (f *sqliteFile) replay(ctx context.Context, queue string, jobIDs []int64, b
 	return done, rows.Err()
 }
 
-// sqliteResume makes the deliveries left running by a process that died
-// available again; only the process holding the lock may call it.
-func sqliteResume(ctx context.Context, db *sql.DB) error {
+// resume makes the deliveries left running by a process that died
+// available again, and applies c's MaxAttempts to those pending; only the
+// process holding the lock may call it.
+func resume(ctx context.Context, db *sql.DB, c inbox.Config) error {
 	if _, err := db.ExecContext(ctx, sqliteResumeRunning, inbox.Kind); err != nil {
 		return fmt.Errorf("sqlite: resuming the deliveries of a process that died: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, sqliteSetMaxAttempts, c.MaxAttempts, inbox.Kind, c.Queue); err != nil {
+		return fmt.Errorf("sqlite: applying MaxAttempts to the pending deliveries: %w", err)
 	}
 	return nil
 }

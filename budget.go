@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 )
@@ -86,3 +87,12 @@ func (b *BodyBudget) take(n int64, small bool) bool {
 
 // give returns n bytes taken before.
 func (b *BodyBudget) give(n int64) { b.used.Add(-n) }
+
+// ReadBody reads the body of r, at most limit bytes of it, its buffer taken
+// from b while it reads, as a Verifier does: see [ErrBodyTooLarge] (a body
+// declared or found longer than limit, the declared one refused before any
+// of it is read), [ErrBodyBudget] and [ErrBodyRead]. It serves receivers of
+// other signing schemes, such as package pipecat's.
+func (b *BodyBudget) ReadBody(r *http.Request, limit int64) ([]byte, error) {
+	return readBody(r, limit, b)
+}

@@ -52,7 +52,16 @@ func (f *Field[T]) UnmarshalJSON(b []byte) error {
 		f.value, f.state = zero, null
 		return nil
 	}
-	if err := json.Unmarshal(b, &f.value); err != nil {
+	var err error
+	switch v := any(&f.value).(type) {
+	case *string:
+		err = decodeString(b, v)
+	case *float64:
+		err = decodeFloat(b, v)
+	default:
+		err = json.Unmarshal(b, &f.value)
+	}
+	if err != nil {
 		return err
 	}
 	f.state = set

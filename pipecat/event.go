@@ -3,6 +3,7 @@ package pipecat
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -102,10 +103,7 @@ func (e Unknown) MarshalJSON() ([]byte, error) { return e.marshal(e.Data) }
 
 // wireEnvelope holds the members of a delivery, undecoded.
 type wireEnvelope struct {
-	EventType json.RawMessage `json:"event_type"`
-	Org       json.RawMessage `json:"org"`
-	CreatedAt json.RawMessage `json:"created_at"`
-	Data      json.RawMessage `json:"data"`
+	EventType, Org, CreatedAt, Data []byte
 }
 
 // Parse decodes a delivery of Pipecat Cloud's webhooks: the pointer type of
@@ -126,6 +124,16 @@ func Parse(body []byte) (Event, error) {
 	if err := unmarshalEnvelope(body, &w); err != nil {
 		return nil, err
 	}
+	ev, err := w.decode(body)
+	if err != nil && len(w.Data) > 0 && !json.Valid(w.Data) {
+		// Whatever else is wrong, a body that is not JSON says so first.
+		return nil, invalidJSON(w.Data)
+	}
+	return ev, err
+}
+
+// decode builds the event of the members w found in body.
+func (w *wireEnvelope) decode(body []byte) (Event, error) {
 	typ, err := eventType(w.EventType)
 	if err != nil {
 		return nil, err
@@ -136,51 +144,87 @@ func Parse(body []byte) (Event, error) {
 	}
 	env := ev.Meta()
 	env.Type, env.raw = typ, bytes.Clone(body)
-	if err := env.decodeMembers(w); err != nil {
+	if err := env.decodeMembers(*w); err != nil {
 		return nil, err
 	}
 	if len(w.Data) == 0 || w.Data[0] != '{' {
 		return nil, fmt.Errorf("%w: %s: data is %s, not an object", ErrInvalidPayload, typ, kind(w.Data))
 	}
 	if u, ok := ev.(*Unknown); ok {
+		if !json.Valid(w.Data) {
+			return nil, ErrInvalidJSON // Parse says why
+		}
 		u.Data = json.RawMessage(bytes.Clone(w.Data))
 		return u, nil
 	}
 	if err := json.Unmarshal(w.Data, ev.data()); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, ErrInvalidJSON // Parse says why
+		}
 		return nil, fmt.Errorf("%w: %s: data: %w", ErrInvalidField, typ, err)
 	}
 	return ev, nil
 }
 
-// unmarshalEnvelope decodes body's members into w, or says why body is no
-// delivery.
+// unmarshalEnvelope finds body's members, checking every one but data,
+// which its decoder checks, or says why body is no delivery. Of a member
+// given twice, the last counts, as with encoding/json.
 func unmarshalEnvelope(body []byte, w *wireEnvelope) error {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) > 0 && trimmed[0] != '{' {
-		if !json.Valid(body) {
-			return fmt.Errorf("%w: %w", ErrInvalidJSON, json.Unmarshal(body, new(any)))
+	err := members(body, func(key, val []byte) error {
+		if !json.Valid(key) {
+			return errMalformed
 		}
-		return fmt.Errorf("%w: got %s", ErrNotObject, kind(trimmed))
+		if keyIs(key, "data") {
+			if w.Data != nil && !json.Valid(w.Data) {
+				return errMalformed // an earlier data, never decoded
+			}
+			w.Data = val
+			return nil
+		}
+		if !json.Valid(val) {
+			return errMalformed
+		}
+		switch {
+		case keyIs(key, "event_type"):
+			w.EventType = val
+		case keyIs(key, "org"):
+			w.Org = val
+		case keyIs(key, "created_at"):
+			w.CreatedAt = val
+		}
+		return nil
+	})
+	if err == nil {
+		return nil
 	}
-	if err := json.Unmarshal(body, w); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidJSON, err)
+	if !json.Valid(body) {
+		return invalidJSON(body)
 	}
-	return nil
+	if i := space(body, 0); body[i] != '{' {
+		return fmt.Errorf("%w: got %s", ErrNotObject, kind(body[i:]))
+	}
+	return ErrInvalidJSON
+}
+
+// invalidJSON returns the error of b, which is not valid JSON: it wraps
+// ErrInvalidJSON and encoding/json's syntax error.
+func invalidJSON(b []byte) error {
+	return fmt.Errorf("%w: %w", ErrInvalidJSON, json.Unmarshal(b, new(json.RawMessage)))
 }
 
 // eventType returns the event_type member's string.
-func eventType(raw json.RawMessage) (string, error) {
+func eventType(raw []byte) (string, error) {
 	switch {
 	case len(raw) == 0 || raw[0] == 'n':
 		return "", ErrMissingType
 	case raw[0] != '"':
 		return "", fmt.Errorf("%w: got %s", ErrInvalidType, kind(raw))
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil || s == "" {
-		return "", ErrMissingType
+	if s := str(raw); s != "" {
+		return s, nil
 	}
-	return s, nil
+	return "", ErrMissingType
 }
 
 // decodeMembers decodes org and created_at into e.
@@ -191,15 +235,14 @@ func (e *Envelope) decodeMembers(w wireEnvelope) error {
 	case w.Org[0] != '"':
 		return fmt.Errorf("%w: %s: org is %s, not a string", ErrInvalidField, e.Type, kind(w.Org))
 	}
-	json.Unmarshal(w.Org, &e.Org)
+	e.Org = str(w.Org)
 	switch {
 	case len(w.CreatedAt) == 0 || w.CreatedAt[0] == 'n':
 		return nil
 	case w.CreatedAt[0] != '"':
 		return fmt.Errorf("%w: %s: created_at is %s, not a string", ErrInvalidField, e.Type, kind(w.CreatedAt))
 	}
-	var s string
-	json.Unmarshal(w.CreatedAt, &s)
+	s := str(w.CreatedAt)
 	// RFC 3339 with any fraction of a second, Z or +00:00; anything else
 	// stays in Raw only.
 	e.CreatedAt, _ = time.Parse(time.RFC3339Nano, s)

@@ -217,30 +217,34 @@ func (v *Verifier) Verify(h Headers, body []byte) error {
 // matches reports, as an error, whether a v1 entry of h's signature signs
 // body with one of the secrets. Every pair is compared, in constant time.
 func (v *Verifier) matches(h Headers, body []byte) error {
-	var entries [][]byte
-	for _, e := range strings.Fields(h.Signature) {
+	wants := make([][]byte, len(v.keys))
+	for i, key := range v.keys {
+		wants[i] = mac(key, h.ID, h.Timestamp, body)
+	}
+	entries, found := 0, 0
+	var sig [33]byte // 44 base64 characters hold 33 bytes at most
+	for rest := h.Signature; rest != ""; {
+		var e string
+		e, rest, _ = strings.Cut(strings.TrimLeft(rest, " "), " ")
 		version, value, ok := strings.Cut(e, ",")
-		if !ok || version != signatureVersionV1 {
+		if !ok || version != signatureVersionV1 || len(value) != 44 {
 			continue
 		}
-		sig, err := base64.StdEncoding.DecodeString(value)
-		if err == nil && len(sig) == sha256.Size {
-			entries = append(entries, sig)
+		n, err := base64.StdEncoding.Decode(sig[:], []byte(value))
+		if err != nil || n != sha256.Size {
+			continue
 		}
-	}
-	if len(entries) == 0 {
-		return fmt.Errorf("%w: no v1 signature of 32 bytes in the header", ErrInvalidSignature)
-	}
-	found := 0
-	for _, key := range v.keys {
-		want := mac(key, h.ID, h.Timestamp, body)
-		for _, sig := range entries {
-			if hmac.Equal(want, sig) {
+		entries++
+		for _, want := range wants {
+			if hmac.Equal(want, sig[:n]) {
 				found++
 			}
 		}
 	}
-	if found == 0 {
+	switch {
+	case entries == 0:
+		return fmt.Errorf("%w: no v1 signature of 32 bytes in the header", ErrInvalidSignature)
+	case found == 0:
 		return ErrInvalidSignature
 	}
 	return nil

@@ -2,8 +2,8 @@ package pipecat
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 )

@@ -69,12 +69,16 @@ func splitSecrets(list string) []string {
 
 var parseCommand = &command{
 	name:  "parse",
-	usage: "[-v] [FILE... | -]",
+	usage: "[-v] [-pipecat] [FILE... | -]",
 	short: "parse deliveries and print what they hold",
 	long:  parseExample,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		verbose := fs.Bool("v", false, "also print the typed payload as JSON")
+		pipecatHook := fs.Bool("pipecat", false, "parse Pipecat Cloud deliveries")
 		return func(_ context.Context, e *env, names []string) error {
+			if *pipecatHook {
+				return parsePipecatFiles(e, names, *verbose)
+			}
 			return parseFiles(e, names, *verbose)
 		}
 	},
@@ -85,6 +89,7 @@ const parseExample = `Example:
 	dailyhook parse captured.json
 	curl -s ... | dailyhook parse -
 	dailyhook parse -v captured.json    # the typed payload too
+	dailyhook parse -pipecat pipecat-delivery.json
 
 It prints a line per delivery: the type, the Go type, the event ID, the
 room, and whether the version is newer than this build knows. It exits 1

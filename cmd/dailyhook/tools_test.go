@@ -118,8 +118,8 @@ func TestVerify(t *testing.T) {
 		{name: "trailing newline", vars: withSecret, file: write("nl.json", append(append([]byte{}, body...), '\n')), ts: secs, sig: sign(secs, body), wantCode: 1, want: "not authentic as captured: the signature matches the body without its trailing newline: one was added"},
 		{name: "keys sorted, compact", vars: withSecret, file: write("sorted.json", sorted), ts: secs, sig: sign(secs, inDailyOrder), wantCode: 1, want: "not authentic as captured: the signature matches the body with its keys in Daily's order"},
 		{name: "milliseconds", vars: withSecret, file: write("ms.json", body), ts: secs, sig: sign(secs+"000", body), wantCode: 1, want: "not authentic as captured: the signature matches the timestamp " + secs + "000 (in milliseconds)"},
-		{name: "signed an hour ago", vars: withSecret, file: write("old.json", body), ts: hourAgo, sig: sign(hourAgo, body), wantCode: 1, want: "s ago, outside the tolerance"},
-		{name: "signed an hour ahead", vars: withSecret, file: write("ahead.json", body), ts: hourAhead, sig: sign(hourAhead, body), wantCode: 1, want: "s from now, in the future"},
+		{name: "signed an hour ago", vars: withSecret, file: write("old.json", body), ts: hourAgo, sig: sign(hourAgo, body), wantCode: 0, want: "authentic, but stale: signed at"},
+		{name: "signed an hour ahead", vars: withSecret, file: write("ahead.json", body), ts: hourAhead, sig: sign(hourAhead, body), wantCode: 0, want: "s from now, in the future"},
 		{name: "signature cut", vars: withSecret, file: write("cut.json", body), ts: secs, sig: sign(secs, body)[:20], wantCode: 1, want: "not authentic: the signature is not the base64 of a 32-byte HMAC-SHA256"},
 		{name: "timestamp not a number", vars: withSecret, file: write("ts.json", body), ts: "17085x26033", sig: sign(secs, body), wantCode: 1, want: `not authentic: the timestamp "17085x26033" is not a number`},
 		{name: "rotated secrets", vars: map[string]string{"DAILY_WEBHOOK_SECRET": "c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24gdGVzdHM=, " + secret}, file: write("rot.json", body), ts: secs, sig: sign(secs, body), wantCode: 0, want: "authentic:"},
@@ -139,6 +139,9 @@ func TestVerify(t *testing.T) {
 			if strings.Count(stdout, "the signature matches") > 1 {
 				t.Errorf("more than one cause named:\n%s", stdout)
 			}
+			if tt.wantCode == 0 && strings.Contains(stdout+stderr, "not authentic") {
+				t.Errorf("an authentic delivery, said not authentic too:\n%s%s", stdout, stderr)
+			}
 			if strings.Contains(stdout+stderr, secret) {
 				t.Error("verify printed the secret")
 			}
@@ -153,8 +156,11 @@ func TestVerify(t *testing.T) {
 			t.Errorf("verify -pinless of the spec's example at %s: exit %d\n%s%s", ts, code, stdout, stderr)
 		}
 	}
-	if code, stdout, _ := runCmd(t, pv, "", "verify", "-pinless", "-timestamp", "1744186319", "-signature", "VG10QNZsOVDF8qVr4TZWXe6IbTN+GujibnYXsC8TDFc=", pinless); code != 1 || !strings.Contains(stdout, "authentic, but stale") {
-		t.Errorf("verify -pinless of the old example with the tolerance: exit %d\n%s", code, stdout)
+	if code, stdout, stderr := runCmd(t, pv, "", "verify", "-pinless", "-timestamp", "1744186319", "-signature", "VG10QNZsOVDF8qVr4TZWXe6IbTN+GujibnYXsC8TDFc=", pinless); code != 0 || !strings.Contains(stdout, "authentic, but stale") || strings.Contains(stdout+stderr, "not authentic") {
+		t.Errorf("verify -pinless of the old example with the tolerance: exit %d, want 0, authentic but stale\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := runCmd(t, map[string]string{"DAILY_PINLESS_SECRET": secret}, "", "verify", "-pinless", "-timestamp", "1744186319", "-signature", "VG10QNZsOVDF8qVr4TZWXe6IbTN+GujibnYXsC8TDFc=", pinless); code != 1 || !strings.Contains(stdout, "not authentic") {
+		t.Errorf("verify -pinless with a wrong secret: exit %d, want 1 and not authentic\n%s", code, stdout)
 	}
 	if code, _, stderr := runCmd(t, withSecret, "", "verify", "-pinless", "-timestamp", "1", "-signature", "x", pinless); code != 2 || !strings.Contains(stderr, "DAILY_PINLESS_SECRET") {
 		t.Errorf("verify -pinless without DAILY_PINLESS_SECRET: exit %d\n%s", code, stderr)
@@ -164,6 +170,71 @@ func TestVerify(t *testing.T) {
 	code, stdout, _ := runCmd(t, withSecret, string(body), "verify", "-timestamp", secs, "-signature", sign(secs, body), "-")
 	if code != 0 || !strings.HasPrefix(stdout, "authentic") {
 		t.Errorf("verify - : exit %d, %s", code, stdout)
+	}
+}
+
+// TestVerifyPipecat checks the Pipecat Cloud specification's worked
+// example: authentic (stale only warns), exit 0; a wrong secret or a
+// changed body, exit 1 with the cause.
+func TestVerifyPipecat(t *testing.T) {
+	dir := t.TempDir()
+	body := []byte(`{"event_type":"spend.limit_cleared","org":"acme-co","created_at":"2025-04-09T08:11:59.000Z","data":{"previous_limit_cents":10000}}`)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	good := map[string]string{"PIPECAT_WEBHOOK_SECRET": "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"}
+	rotated := map[string]string{"PIPECAT_WEBHOOK_SECRET": "whsec_ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8,whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"}
+	wrong := map[string]string{"PIPECAT_WEBHOOK_SECRET": "whsec_ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8"}
+	var pretty bytes.Buffer
+	json.Indent(&pretty, body, "", "  ")
+	const id, ts, sig = "msg_2tGqK8nVx4ZcP1wRb7YdLm3Hs9E", "1744186319", "v1,hAnV6w8tqtSmOTUprHe4qLYHXDSL5YOPv9pMD3DRti0="
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		file     string
+		id, sig  string
+		tol      string
+		wantCode int
+		want     string
+	}{
+		{"the worked example, stale", good, write("ok.json", body), id, sig, "5m", 0, "authentic, but stale"},
+		{"the worked example, signature alone", good, write("ok.json", body), id, sig, "0", 0, "authentic: the signature matches the body"},
+		{"rotated secrets", rotated, write("ok.json", body), id, sig, "5m", 0, "authentic, but stale"},
+		{"two signatures", good, write("ok.json", body), id, "v1,jdbI7EN5hJ5wnM6SW+bdGiE02yM/483oaQbGIQnfD88= " + sig, "5m", 0, "authentic"},
+		{"a wrong secret", wrong, write("ok.json", body), id, sig, "5m", 1, "not authentic: the signature matches neither"},
+		{"a changed body", good, write("changed.json", bytes.Replace(body, []byte("10000"), []byte("20000"), 1)), id, sig, "5m", 1, "not authentic"},
+		{"another id", good, write("ok.json", body), "msg_other", sig, "5m", 1, "not authentic"},
+		{"pretty-printed", good, write("pretty.json", pretty.Bytes()), id, sig, "5m", 1, "not authentic as captured:\n  - the signature matches the body without its whitespace"},
+		{"trailing newline", good, write("nl.json", append(append([]byte{}, body...), '\n')), id, sig, "5m", 1, "without its trailing newline"},
+		{"a cut signature", good, write("ok.json", body), id, sig[:20], "5m", 1, "not authentic: the signature is not one or more v1,"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tt.vars, "", "verify", "-pipecat", "-id", tt.id, "-timestamp", ts, "-signature", tt.sig, "-tolerance", tt.tol, tt.file)
+			if code != tt.wantCode || !strings.Contains(stdout, tt.want) {
+				t.Errorf("exit %d:\n%s%s\nwant exit %d and %q", code, stdout, stderr, tt.wantCode, tt.want)
+			}
+			if tt.wantCode == 0 && strings.Contains(stdout+stderr, "not authentic") {
+				t.Errorf("an authentic delivery, said not authentic too:\n%s%s", stdout, stderr)
+			}
+			if strings.Contains(stdout+stderr, "AQIDBAUGBwgJ") {
+				t.Error("verify printed the secret")
+			}
+		})
+	}
+	for _, args := range [][]string{
+		{"verify", "-pipecat", "-timestamp", ts, "-signature", sig},
+		{"verify", "-id", id, "-timestamp", ts, "-signature", sig},
+		{"verify", "-pipecat", "-pinless", "-id", id, "-timestamp", ts, "-signature", sig},
+	} {
+		if code, _, stderr := runCmd(t, good, "", args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCmd(t, withSecret, "", "verify", "-pipecat", "-id", id, "-timestamp", ts, "-signature", sig, "-"); code != 2 || !strings.Contains(stderr, "PIPECAT_WEBHOOK_SECRET") {
+		t.Errorf("verify -pipecat without PIPECAT_WEBHOOK_SECRET: exit %d\n%s", code, stderr)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 
 var triggerCommand = &command{
 	name:  "trigger",
-	usage: "-url URL [-all | -file F | TYPE... | -pinless [-test]]",
+	usage: "-url URL [-all | -file F | TYPE... | -pinless [-test] | -pipecat [-svix] [-test] [-all | TYPE...]]",
 	short: "send signed sample deliveries to a receiver",
 	long: `Example:
 
@@ -42,19 +42,49 @@ any answer is not 200: Daily counts anything else as a failure.
 with -test Daily's test request, signed with X-Pinless-* headers and the
 first secret of DAILY_PINLESS_SECRET.
 
+	export PIPECAT_WEBHOOK_SECRET=whsec_...   # the secret your receiver verifies with
+	dailyhook trigger -pipecat -url http://127.0.0.1:8080/pipecat build.succeeded session.started
+
+-pipecat sends Pipecat Cloud deliveries instead, each with a new message
+id, signed by the Standard Webhooks scheme with the first secret of
+PIPECAT_WEBHOOK_SECRET (webhook-* headers, or svix-* with -svix).
+
 The types:
 
-` + typeList(),
+` + typeList() + `
+
+Pipecat Cloud's types:
+
+` + pipecatTypeList(),
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		target := fs.String("url", "", "the receiver's URL (required)")
 		all := fs.Bool("all", false, "send a delivery of every event type")
 		file := fs.String("file", "", "send this file's delivery, as it is (- for standard input)")
 		timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for each answer")
 		pinless := fs.Bool("pinless", false, "send a pinless dial-in call, signed with DAILY_PINLESS_SECRET")
-		test := fs.Bool("test", false, "with -pinless, send Daily's test request instead of a call")
+		test := fs.Bool("test", false, "with -pinless, send Daily's test request instead of a call; with -pipecat, mark the deliveries as test events (webhook-test: true)")
+		pipecatHook := fs.Bool("pipecat", false, "send Pipecat Cloud deliveries of the types named, signed with PIPECAT_WEBHOOK_SECRET")
+		svix := fs.Bool("svix", false, "with -pipecat, send the signature headers under the svix- names")
 		return func(ctx context.Context, e *env, args []string) error {
 			if *target == "" {
 				return fmt.Errorf("%w: -url is required", errUsage)
+			}
+			if *pipecatHook {
+				if *pinless || *file != "" {
+					return fmt.Errorf("%w: -pipecat takes types or -all, with -url, -svix, -test and -timeout", errUsage)
+				}
+				secrets, err := pipecatSecrets(e)
+				if err != nil {
+					return err
+				}
+				types, err := pipecatTypes(*all, args)
+				if err != nil {
+					return err
+				}
+				return sendPipecat(ctx, e, &http.Client{Timeout: *timeout}, *target, secrets[0], types, eventstest.PipecatSigner{Svix: *svix, Test: *test})
+			}
+			if *svix {
+				return fmt.Errorf("%w: -svix goes with -pipecat", errUsage)
 			}
 			if *pinless || *test {
 				if !*pinless || *all || *file != "" || len(args) > 0 {
@@ -124,10 +154,20 @@ func triggerBodies(e *env, all bool, file string, types []string) ([][]byte, err
 // suggest returns ", did you mean X?" for the known type nearest to name,
 // or "" when none is near.
 func suggest(name string) string {
-	best, bestD := "", len(name)/2+1
+	var names []string
 	for _, t := range events.Types() {
-		if d := editDistance(name, string(t)); d < bestD {
-			best, bestD = string(t), d
+		names = append(names, string(t))
+	}
+	return suggestFrom(name, names)
+}
+
+// suggestFrom returns ", did you mean X?" for the one of names nearest to
+// name, or "" when none is near.
+func suggestFrom(name string, names []string) string {
+	best, bestD := "", len(name)/2+1
+	for _, t := range names {
+		if d := editDistance(name, t); d < bestD {
+			best, bestD = t, d
 		}
 	}
 	if best == "" {

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/pipecat"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
@@ -104,7 +105,14 @@ type Delivery struct {
 	// or "". Such a delivery is dead-lettered at its first attempt, to be
 	// replayed once a newer version of this module can parse it.
 	ParseError string `json:"parse_error,omitempty"`
+	// Source is the hook that sent the delivery: "" for Daily's webhooks,
+	// SourcePipecat for Pipecat Cloud's, whose ID is the webhook-id header
+	// (the body has none) and whose Type is its event_type.
+	Source string `json:"source,omitempty"`
 }
+
+// SourcePipecat is the Delivery.Source of Pipecat Cloud's deliveries.
+const SourcePipecat = "pipecat"
 
 // deliveryJSON is the stored form of a Delivery. It repeats nothing that
 // the body or the job's row holds: the ID and the type, which are the
@@ -119,6 +127,7 @@ type deliveryJSON struct {
 	Text       *string    `json:"text,omitempty"`
 	Body       []byte     `json:"body,omitempty"`
 	ParseError string     `json:"parse_error,omitempty"`
+	Source     string     `json:"source,omitempty"`
 }
 
 // legacyKeyPrefix started the default key of a delivery with an event ID
@@ -129,7 +138,7 @@ const legacyKeyPrefix = "id:"
 // valid UTF-8, in base64 otherwise, and neither its ID when its key
 // is made from it, nor its type, nor its time of receipt.
 func (d Delivery) MarshalJSON() ([]byte, error) {
-	j := deliveryJSON{Key: d.Key, ParseError: d.ParseError}
+	j := deliveryJSON{Key: d.Key, ParseError: d.ParseError, Source: d.Source}
 	if d.ID != "" && d.Key != IDKey(d.ID) {
 		j.ID = d.ID
 	}
@@ -148,7 +157,7 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Body: j.Body, ParseError: j.ParseError}
+	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Body: j.Body, ParseError: j.ParseError, Source: j.Source}
 	if d.ID == "" && strings.HasPrefix(d.Key, legacyKeyPrefix) {
 		d.ID = d.Key[len(legacyKeyPrefix):]
 	}
@@ -159,7 +168,7 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 		d.Body = []byte(*j.Text)
 	}
 	if d.ParseError == "" && (d.Type == "" || d.ID == "") {
-		typ, id := bodyMeta(d.Body)
+		typ, id := bodyMeta(d.Body, d.Source)
 		d.Type = cmp.Or(d.Type, typ)
 		if d.Key == IDKey(id) {
 			d.ID = cmp.Or(d.ID, id)
@@ -168,14 +177,19 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// bodyMeta returns the top-level "type" and "id" of a delivery that
-// parsed when it was stored.
-func bodyMeta(body []byte) (typ, id string) {
+// bodyMeta returns the type and ID of a delivery of source that parsed
+// when it was stored: Daily's top-level "type" and "id", or Pipecat
+// Cloud's "event_type" (its ID is the header, stored apart).
+func bodyMeta(body []byte, source string) (typ, id string) {
 	var v struct {
-		Type string `json:"type"`
-		ID   string `json:"id"`
+		Type      string `json:"type"`
+		ID        string `json:"id"`
+		EventType string `json:"event_type"`
 	}
 	json.Unmarshal(body, &v)
+	if source == SourcePipecat {
+		return v.EventType, ""
+	}
 	return v.Type, v.ID
 }
 
@@ -251,6 +265,14 @@ type Config struct {
 	// attempt at handling it, linked to it, and River's. Nil means
 	// OpenTelemetry's global provider.
 	TracerProvider trace.TracerProvider
+	// Pipecat, when not nil, verifies Pipecat Cloud's deliveries, which
+	// the handler of Inbox.Pipecat receives; HandlePipecat is then
+	// required, and Verifier and Handle become optional: an inbox serves
+	// Daily's hook, Pipecat Cloud's, or both.
+	Pipecat *pipecat.Verifier
+	// HandlePipecat receives each stored Pipecat Cloud event, as Handle
+	// receives Daily's; [PipecatMessageID] gives its webhook-id.
+	HandlePipecat func(ctx context.Context, ev pipecat.Event) error
 	// OnStored, when not nil, is told of each delivery answered 200
 	// because it is committed: duplicate reports that it was stored
 	// before, by this request's retry or by another replica. It runs on
@@ -315,8 +337,8 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Confi
 // NewStore returns an Inbox over s: New, with what a database package
 // adds to River's driver.
 func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, error) {
-	if cfg.Verifier == nil || cfg.Handle == nil {
-		return nil, fmt.Errorf("%w: Verifier and Handle are required", ErrConfig)
+	if err := cfg.checkHooks(); err != nil {
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	if cfg.RescueAfter <= cfg.JobTimeout {
@@ -350,6 +372,22 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 }
 
 // withDefaults returns c with its zero values replaced by the defaults.
+// checkHooks returns an error wrapping ErrConfig unless c serves Daily's
+// hook (Verifier and Handle), Pipecat Cloud's (Pipecat and HandlePipecat),
+// or both, each whole.
+func (c Config) checkHooks() error {
+	daily, pc := c.Verifier != nil || c.Handle != nil, c.Pipecat != nil || c.HandlePipecat != nil
+	switch {
+	case !daily && !pc:
+		return fmt.Errorf("%w: Verifier and Handle are required, or Pipecat and HandlePipecat", ErrConfig)
+	case daily && (c.Verifier == nil || c.Handle == nil):
+		return fmt.Errorf("%w: Verifier and Handle go together", ErrConfig)
+	case pc && (c.Pipecat == nil || c.HandlePipecat == nil):
+		return fmt.Errorf("%w: Pipecat and HandlePipecat go together", ErrConfig)
+	}
+	return nil
+}
+
 func (c Config) withDefaults() Config {
 	c.MaxAttempts = cmp.Or(c.MaxAttempts, DefaultMaxAttempts)
 	c.Workers = cmp.Or(c.Workers, DefaultWorkers)
@@ -527,6 +565,10 @@ func (in *Inbox) stop(ctx context.Context) error {
 
 // ServeHTTP receives one delivery; see [Inbox] for the statuses.
 func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if in.cfg.Verifier == nil {
+		http.NotFound(w, r) // this inbox serves Pipecat Cloud's hook alone
+		return
+	}
 	received := time.Now()
 	ctx, span := in.tel.tracer.Start(r.Context(), "dailyhook.receive", trace.WithSpanKind(trace.SpanKindServer))
 	status := http.StatusOK
@@ -561,6 +603,12 @@ func (in *Inbox) receive(ctx context.Context, w http.ResponseWriter, body []byte
 	}
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("daily.event.type", d.Type), attribute.String("daily.event.id", d.ID))
 	d.Key = in.cfg.Key(ev, body)
+	return in.store1(ctx, w, d, opts, received)
+}
+
+// store1 stores d, answers, and returns the status; 0 when the client left
+// before the outcome was known.
+func (in *Inbox) store1(ctx context.Context, w http.ResponseWriter, d Delivery, opts *river.InsertOpts, received time.Time) int {
 	dup, err := in.submit(ctx, d, opts)
 	switch {
 	case errors.Is(err, errOutcomeUnknown):
@@ -834,15 +882,25 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 
 // handle parses d and hands it to Handle, turning a panic into an error.
 func (w *worker) handle(ctx context.Context, d Delivery) (err error) {
+	if d.Source == SourcePipecat {
+		return w.handlePipecat(ctx, d)
+	}
 	ev, err := w.in.cfg.Parser.Parse(d.Body)
 	if err != nil {
 		return fmt.Errorf("inbox: parsing the stored delivery: %w", err)
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("%w: %v", events.ErrHandlerPanic, v)
-			w.in.log.LogAttrs(ctx, slog.LevelError, "inbox: Handle panicked", slog.String("type", d.Type), slog.String("id", d.ID), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-		}
-	}()
+	defer w.recover(ctx, d, &err)
 	return w.in.cfg.Handle(ctx, ev)
+}
+
+// recover turns a panic of the user's function into an *events.PanicError
+// in *err, and logs it with its stack.
+func (w *worker) recover(ctx context.Context, d Delivery, err *error) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	pe := &events.PanicError{Value: v, Stack: debug.Stack()}
+	*err = pe
+	w.in.log.LogAttrs(ctx, slog.LevelError, "inbox: Handle panicked", slog.String("type", d.Type), slog.String("id", d.ID), slog.Any("panic", v), slog.String("stack", string(pe.Stack)))
 }

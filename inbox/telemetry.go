@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/pipecat"
 	"github.com/riverqueue/river/rivertype"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -26,12 +28,17 @@ const instrumentation = "github.com/dailywebhooks/events/inbox"
 // command's wiring). Their names are an interface: dashboards and alerts
 // depend on them.
 const (
-	MetricDeliveries    = "dailyhook_deliveries_total"             // counter {status}
-	MetricAckDuration   = "dailyhook_ack_duration_seconds"         // histogram
-	MetricHandled       = "dailyhook_events_handled_total"         // counter {type, outcome}
-	MetricDeadLettered  = "dailyhook_events_dead_lettered_total"   // counter {type}
-	MetricJobs          = "dailyhook_inbox_jobs"                   // gauge {state}
-	MetricOldestPending = "dailyhook_inbox_oldest_pending_seconds" // gauge
+	MetricDeliveries   = "dailyhook_deliveries_total"           // counter {status}
+	MetricAckDuration  = "dailyhook_ack_duration_seconds"       // histogram
+	MetricHandled      = "dailyhook_events_handled_total"       // counter {type, outcome}
+	MetricDeadLettered = "dailyhook_events_dead_lettered_total" // counter {type}
+	// MetricPipecatHandled and MetricPipecatDeadLettered are the same for
+	// Pipecat Cloud's deliveries: series of their own, so that each type
+	// label stays bounded to its hook's types.
+	MetricPipecatHandled      = "dailyhook_pipecat_events_handled_total"       // counter {type, outcome}
+	MetricPipecatDeadLettered = "dailyhook_pipecat_events_dead_lettered_total" // counter {type}
+	MetricJobs                = "dailyhook_inbox_jobs"                         // gauge {state}
+	MetricOldestPending       = "dailyhook_inbox_oldest_pending_seconds"       // gauge
 )
 
 // SecondsBuckets are the histogram buckets of the durations the inbox and
@@ -112,6 +119,8 @@ type telemetry struct {
 	ack        metric.Float64Histogram
 	handled    metric.Int64Counter
 	dead       metric.Int64Counter
+	pcHandled  metric.Int64Counter
+	pcDead     metric.Int64Counter
 	reg        metric.Registration
 }
 
@@ -141,6 +150,12 @@ func newTelemetry(cfg Config, stats func(context.Context) (Stats, error)) (*tele
 		return nil, err
 	}
 	if t.dead, err = m.Int64Counter(MetricDeadLettered, metric.WithDescription("Deliveries dead-lettered after their last attempt, or because they did not parse, by type.")); err != nil {
+		return nil, err
+	}
+	if t.pcHandled, err = m.Int64Counter(MetricPipecatHandled, metric.WithDescription("Attempts at handling a stored Pipecat Cloud event, by type and outcome (ok or error).")); err != nil {
+		return nil, err
+	}
+	if t.pcDead, err = m.Int64Counter(MetricPipecatDeadLettered, metric.WithDescription("Pipecat Cloud deliveries dead-lettered after their last attempt, or because they did not parse, by type.")); err != nil {
 		return nil, err
 	}
 	if stats != nil {
@@ -191,6 +206,11 @@ func (t *telemetry) zero() {
 		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "error")))
 		t.dead.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ))))
 	}
+	for _, typ := range append(pipecat.Types(), "unknown", "unparsed") {
+		t.pcHandled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", typ), attribute.String("outcome", "ok")))
+		t.pcHandled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", typ), attribute.String("outcome", "error")))
+		t.pcDead.Add(ctx, 0, metric.WithAttributes(attribute.String("type", typ)))
+	}
 }
 
 func statusAttr(status int) metric.MeasurementOption {
@@ -211,15 +231,30 @@ func typeLabel(typ string) string {
 	return typ
 }
 
+// pipecatTypeLabel is typeLabel for a Pipecat Cloud delivery.
+func pipecatTypeLabel(typ string) string {
+	switch {
+	case typ == "":
+		return "unparsed"
+	case !slices.Contains(pipecat.Types(), typ):
+		return "unknown"
+	}
+	return typ
+}
+
 // attempt records the outcome of an attempt at handling d.
 func (t *telemetry) attempt(ctx context.Context, d Delivery, err error, last bool) {
 	outcome := "ok"
 	if err != nil {
 		outcome = "error"
 	}
-	t.handled.Add(ctx, 1, metric.WithAttributes(attribute.String("type", typeLabel(d.Type)), attribute.String("outcome", outcome)))
+	handled, dead, label := t.handled, t.dead, typeLabel(d.Type)
+	if d.Source == SourcePipecat {
+		handled, dead, label = t.pcHandled, t.pcDead, pipecatTypeLabel(d.Type)
+	}
+	handled.Add(ctx, 1, metric.WithAttributes(attribute.String("type", label), attribute.String("outcome", outcome)))
 	if err != nil && last {
-		t.dead.Add(ctx, 1, metric.WithAttributes(attribute.String("type", typeLabel(d.Type))))
+		dead.Add(ctx, 1, metric.WithAttributes(attribute.String("type", label)))
 	}
 }
 

@@ -76,6 +76,10 @@ type DailyConfig struct {
 	// Logger, when not nil, is told of each API call, with its status,
 	// and each delivery attempt, with its outcome.
 	Logger *slog.Logger
+	// PipecatURL, when not empty, is the endpoint of an organization's
+	// Pipecat Cloud webhook, to which SendPipecat delivers, signed with
+	// PipecatSecret ("whsec_" and base64).
+	PipecatURL, PipecatSecret string
 }
 
 // A Webhook is the webhook object of a fake Daily, with Daily's JSON
@@ -180,6 +184,7 @@ func NewDaily(cfg DailyConfig) *Daily {
 	mux.HandleFunc("DELETE /v1/webhooks/{uuid}", d.delete)
 	mux.HandleFunc("POST "+MeetingsPath, d.playMeeting)
 	d.dialinRoutes(mux)
+	mux.HandleFunc("POST "+PipecatPath, d.sendPipecatEndpoint)
 	d.srv = httptest.NewUnstartedServer(d.logCalls(d.authorize(mux)))
 	if cfg.Listener != nil {
 		d.srv.Listener.Close()

@@ -44,21 +44,38 @@ failures, active again once updated. Any language's HTTP client works
 against it. It logs each API call and each delivery attempt.
 
 POST /v1/_dev/meetings, the fake's own endpoint, plays a whole meeting
-to the webhook: dev session calls it.`,
+to the webhook: dev session calls it.
+
+With -pipecat-url, it also plays Pipecat Cloud: dev pipecat sends signed
+samples of its event types there, as the dashboard's "send test event"
+does, through POST /v1/_dev/pipecat.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		addr := fs.String("addr", defaultDevAddr, "address to serve the fake Daily on")
+		pipecatURL := fs.String("pipecat-url", "", "the endpoint of a Pipecat Cloud webhook, to which dev pipecat sends events, signed with PIPECAT_WEBHOOK_SECRET (or one it prints)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unknown verb or argument %q: dev takes -addr, or the verb session", errUsage, args[0])
 			}
-			return runDev(ctx, e, *addr)
+			return runDev(ctx, e, *addr, *pipecatURL)
 		}
 	},
-	verbs: []*command{devSessionCommand, devCallCommand},
+	verbs: []*command{devSessionCommand, devCallCommand, devPipecatCommand},
 }
 
-// runDev serves a fake Daily on addr until ctx is done.
-func runDev(ctx context.Context, e *env, addr string) error {
+// runDev serves a fake Daily on addr until ctx is done; with pipecatURL,
+// one that sends Pipecat Cloud's events there too.
+func runDev(ctx context.Context, e *env, addr, pipecatURL string) error {
+	var pipecatSecret string
+	if pipecatURL != "" {
+		if err := checkForwardURL(pipecatURL); err != nil {
+			return fmt.Errorf("%w: -pipecat-url: %w", errUsage, err)
+		}
+		pipecatSecret = first(splitSecrets(e.getenv("PIPECAT_WEBHOOK_SECRET")))
+		if pipecatSecret == "" {
+			pipecatSecret = eventstest.NewPipecatSecret()
+			fmt.Fprintf(e.stdout, "export PIPECAT_WEBHOOK_SECRET=%s\n", pipecatSecret)
+		}
+	}
 	key := e.getenv("DAILY_API_KEY")
 	if key == "" {
 		secret, err := events.NewSecret()
@@ -72,7 +89,8 @@ func runDev(ctx context.Context, e *env, addr string) error {
 	if err != nil {
 		return err
 	}
-	d := eventstest.NewDaily(eventstest.DailyConfig{APIKey: key, Listener: ln, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	d := eventstest.NewDaily(eventstest.DailyConfig{APIKey: key, Listener: ln, Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
+		PipecatURL: pipecatURL, PipecatSecret: pipecatSecret})
 	defer d.Close()
 	fmt.Fprintf(e.stderr, "dailyhook: fake Daily on %s; try: dailyhook webhooks list -base-url %s\n", d.URL, d.URL)
 	<-ctx.Done()
@@ -168,6 +186,56 @@ func playSession(ctx context.Context, e *env, baseURL, key string, spec eventste
 		return errors.New("some deliveries failed their last attempt")
 	}
 	return nil
+}
+
+var devPipecatCommand = &command{
+	name:  "pipecat",
+	usage: "[-base-url URL] [-svix] [-test] [-all | TYPE...]",
+	short: "send Pipecat Cloud events from a running dailyhook dev -pipecat-url to its endpoint",
+	long: `Example:
+
+	dailyhook dev -pipecat-url http://127.0.0.1:8080/pipecat &   # prints the secret to export
+	export PIPECAT_WEBHOOK_SECRET=whsec_...
+	dailyhook listen -forward-to http://127.0.0.1:3000/hooks &
+	dailyhook dev pipecat build.succeeded session.started
+
+Each event is its type's sample with a new message id, signed by the
+Standard Webhooks scheme with the dev server's Pipecat secret: under the
+webhook-* header names, or svix-* with -svix, as the one delivery on
+record carried; -test marks it as a test event (webhook-test: true). It
+prints each delivery's status, and exits 1 when any was not answered 2xx.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		baseURL := fs.String("base-url", "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
+		svix := fs.Bool("svix", false, "send the signature headers under the svix- names")
+		test := fs.Bool("test", false, "mark the deliveries as test events")
+		all := fs.Bool("all", false, "send every event type")
+		return func(ctx context.Context, e *env, args []string) error {
+			types, err := pipecatTypes(*all, args)
+			if err != nil {
+				return err
+			}
+			key := e.getenv("DAILY_API_KEY")
+			if key == "" {
+				return fmt.Errorf("%w: set DAILY_API_KEY to the key dailyhook dev printed", errUsage)
+			}
+			failed := 0
+			for _, t := range types {
+				var a eventstest.PipecatAttempt
+				in := map[string]any{"event_type": t, "svix": *svix, "test": *test}
+				if err := devPost(ctx, strings.TrimRight(*baseURL, "/"), key, eventstest.PipecatPath, in, &a); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%-26s %s  %d %s\n", t, term.Safe(a.ID), a.Status, term.Safe(cmpOr(a.Err, "delivered")))
+				if a.Err != "" {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d deliveries failed", failed, len(types))
+			}
+			return nil
+		}
+	},
 }
 
 var devCallCommand = &command{

@@ -20,6 +20,7 @@ import (
 	"github.com/dailywebhooks/events/inbox/sqlite"
 	"github.com/dailywebhooks/events/internal/redact"
 	"github.com/dailywebhooks/events/internal/term"
+	"github.com/dailywebhooks/events/pipecat"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -51,6 +52,15 @@ or DAILYHOOK_POSTGRES_URL, which keeps the password out of ps): each event
 is handled by one of them. On one SQLite file, one listen at a time may
 forward or print; a second one exits with an error.
 
+Pipecat Cloud: with PIPECAT_WEBHOOK_SECRET set (whsec_..., several
+comma-separated), listen also serves Pipecat Cloud's webhooks at /pipecat
+of the same address, stores each delivery keyed by its webhook-id (a
+retry, however re-signed, is stored once), and forwards it to the same app
+with its webhook-id, a fresh webhook-timestamp and a webhook-signature
+made with the first Pipecat secret. DAILY_WEBHOOK_SECRET is then needed
+only to serve Daily's hook too. A test event (webhook-test: true) is
+verified and answered 200, never stored.
+
 Order: several workers forward at once (-workers), and retries come later,
 so events may reach your app in another order than Daily sent them. Daily
 does not promise order either: order by the event's event_ts, and handle
@@ -69,6 +79,9 @@ type listenConfig struct {
 	forwardTimeout       time.Duration
 	completedRetention   time.Duration
 	secrets              []string
+	// pipecatSecrets verify Pipecat Cloud's deliveries at /pipecat, when
+	// PIPECAT_WEBHOOK_SECRET is set; the first signs their forwards.
+	pipecatSecrets []string
 	retry                inbox.ExponentialRetry
 	// admin is the admin listener's address, or ""; adminLn listens on
 	// it once the flags are checked.
@@ -162,7 +175,25 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 			return fmt.Errorf("%w: %w", errUsage, errAdminPassword)
 		}
 	}
-	c.secrets, err = secretsFrom(e)
+	return c.hookSecrets(e)
+}
+
+// hookSecrets reads the secrets of the hooks served: Daily's, from
+// DAILY_WEBHOOK_SECRET, and Pipecat Cloud's, from PIPECAT_WEBHOOK_SECRET.
+// Either may be absent, not both.
+func (c *listenConfig) hookSecrets(e *env) error {
+	var err error
+	if e.getenv("PIPECAT_WEBHOOK_SECRET") != "" {
+		if c.pipecatSecrets, err = pipecatSecrets(e); err != nil {
+			return err
+		}
+		if e.getenv("DAILY_WEBHOOK_SECRET") == "" {
+			return nil // Pipecat Cloud's hook alone
+		}
+	}
+	if c.secrets, err = secretsFrom(e); err != nil && len(c.pipecatSecrets) == 0 {
+		return fmt.Errorf("%w (or PIPECAT_WEBHOOK_SECRET, for Pipecat Cloud's webhooks)", err)
+	}
 	return err
 }
 
@@ -208,17 +239,15 @@ func checkForwardURL(raw string) error {
 // down gracefully: the endpoints first, then the workers.
 func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error {
 	defer ln.Close()
-	v, err := events.NewVerifier(events.VerifierConfig{Secrets: c.secrets})
-	if err != nil {
-		return fmt.Errorf("%w: DAILY_WEBHOOK_SECRET: %w", errUsage, err)
-	}
 	tel, err := newTelemetry(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer tel.shutdown(context.Background())
 	cfg, mode := c.inboxConfig(e, tel)
-	cfg.Verifier = v
+	if err := c.verifiers(&cfg); err != nil {
+		return err
+	}
 	in, store, err := openInbox(ctx, c, cfg)
 	if err != nil {
 		return err
@@ -235,14 +264,15 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 		in.Stop(context.Background())
 		return err
 	}
+	handler, paths := c.routes(in)
 	srv := &http.Server{
-		Handler:           in,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
-	fmt.Fprintf(e.stderr, "dailyhook: listening on http://%s, storing in %s; %s\n", ln.Addr(), store, mode)
+	fmt.Fprintf(e.stderr, "dailyhook: listening on http://%s (%s), storing in %s; %s\n", ln.Addr(), paths, store, mode)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -258,6 +288,44 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 	err = errors.Join(err, in.Stop(shutdown))
 	fmt.Fprintln(e.stderr, "dailyhook: stopped")
 	return err
+}
+
+// verifiers sets the Verifiers of the hooks c serves in cfg.
+func (c *listenConfig) verifiers(cfg *inbox.Config) error {
+	if len(c.secrets) > 0 {
+		v, err := events.NewVerifier(events.VerifierConfig{Secrets: c.secrets})
+		if err != nil {
+			return fmt.Errorf("%w: DAILY_WEBHOOK_SECRET: %w", errUsage, err)
+		}
+		cfg.Verifier = v
+	} else {
+		cfg.Handle = nil // Daily's hook is not served
+	}
+	if len(c.pipecatSecrets) > 0 {
+		v, err := pipecat.NewVerifier(pipecat.VerifierConfig{Secrets: c.pipecatSecrets})
+		if err != nil {
+			return fmt.Errorf("%w: PIPECAT_WEBHOOK_SECRET: %w", errUsage, err)
+		}
+		cfg.Pipecat = v
+	} else {
+		cfg.HandlePipecat = nil
+	}
+	return nil
+}
+
+// routes returns the handler of the hooks c serves: Pipecat Cloud's at
+// /pipecat, Daily's at every other path; and says so.
+func (c *listenConfig) routes(in *inbox.Inbox) (http.Handler, string) {
+	if len(c.pipecatSecrets) == 0 {
+		return in, "Daily's webhooks at any path"
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/pipecat", in.Pipecat())
+	mux.Handle("/", in)
+	if len(c.secrets) == 0 {
+		return mux, "Pipecat Cloud's webhooks at /pipecat"
+	}
+	return mux, "Pipecat Cloud's webhooks at /pipecat, Daily's at any other path"
 }
 
 // inboxConfig returns the inbox's config for c's mode, but its Verifier,
@@ -276,12 +344,20 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 	}
 	switch {
 	case c.forwardTo != "":
-		f := newForwarder(c.forwardTo, c.secrets[0], c.forwardTimeout, tel)
+		f := newForwarder(c.forwardTo, first(c.secrets), first(c.pipecatSecrets), c.forwardTimeout, tel)
 		cfg.Handle = func(ctx context.Context, ev events.Event) error {
 			if err := f.forward(ctx, ev); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(string(ev.Meta().Type)), term.Safe(ev.Meta().ID))
+			return nil
+		}
+		cfg.HandlePipecat = func(ctx context.Context, ev pipecat.Event) error {
+			id := inbox.PipecatMessageID(ctx)
+			if err := f.forwardPipecat(ctx, id, ev); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(ev.EventType()), term.Safe(id))
 			return nil
 		}
 		return cfg, "forwarding to " + redact.URL(c.forwardTo) + " (from " + cmpOr(c.forwardFrom, "-forward-to") + ")"
@@ -290,11 +366,18 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(string(ev.Meta().Type)), term.Safe(ev.Meta().ID))
 			return nil
 		}
+		cfg.HandlePipecat = func(ctx context.Context, ev pipecat.Event) error {
+			fmt.Fprintf(e.stdout, "handled %s %s\n", term.Safe(ev.EventType()), term.Safe(inbox.PipecatMessageID(ctx)))
+			return nil
+		}
 		return cfg, "printing and consuming each event (-print): no later listen forwards them"
 	default:
 		// Only store: no worker may complete an event that reached no app.
 		cfg.Workers = -1
 		cfg.Handle = func(context.Context, events.Event) error {
+			return errors.New("dailyhook: a store-only listen handles nothing")
+		}
+		cfg.HandlePipecat = func(context.Context, pipecat.Event) error {
 			return errors.New("dailyhook: a store-only listen handles nothing")
 		}
 		cfg.OnStored = func(d inbox.Delivery, duplicate bool) {
@@ -334,17 +417,27 @@ const (
 // MetricForward is the histogram of forwards to the app, in seconds.
 const MetricForward = "dailyhook_forward_duration_seconds"
 
-// A forwarder POSTs stored deliveries to the user's app, signed anew.
+// A forwarder POSTs stored deliveries to the user's app, signed anew:
+// Daily's with secret, Pipecat Cloud's with pipecatSecret.
 type forwarder struct {
 	url, shown, secret string // shown is url, redacted
+	pipecatSecret      string
 	client             *http.Client
 	duration           metric.Float64Histogram
 }
 
-func newForwarder(target, secret string, timeout time.Duration, tel *telemetry) *forwarder {
+// first returns the first of secrets, or "".
+func first(secrets []string) string {
+	if len(secrets) == 0 {
+		return ""
+	}
+	return secrets[0]
+}
+
+func newForwarder(target, secret, pipecatSecret string, timeout time.Duration, tel *telemetry) *forwarder {
 	d, _ := tel.meters.Meter("github.com/dailywebhooks/events/cmd/dailyhook").Float64Histogram(MetricForward, metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries(inbox.SecondsBuckets...), metric.WithDescription("One forward to the app, whatever its outcome."))
-	return &forwarder{url: target, shown: redact.URL(target), secret: secret, duration: d, client: &http.Client{
+	return &forwarder{url: target, shown: redact.URL(target), secret: secret, pipecatSecret: pipecatSecret, duration: d, client: &http.Client{
 		Timeout: timeout,
 		// A redirect would turn the POST into a bodiless GET, or send
 		// the signed body elsewhere: it is a failed attempt.
@@ -363,14 +456,33 @@ func (f *forwarder) forward(ctx context.Context, ev events.Event) error {
 	if err != nil {
 		return err
 	}
+	return f.post(ctx, body, ev.Meta().ID, map[string]string{events.HeaderTimestamp: ts, events.HeaderSignature: sig})
+}
+
+// forwardPipecat POSTs a Pipecat Cloud delivery of message id to the app
+// with its webhook-id, a fresh webhook-timestamp and a webhook-signature
+// made with the first Pipecat secret, as forward does Daily's.
+func (f *forwarder) forwardPipecat(ctx context.Context, id string, ev pipecat.Event) error {
+	body := ev.Meta().Raw()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig, err := pipecat.Sign(f.pipecatSecret, id, ts, body)
+	if err != nil {
+		return err
+	}
+	return f.post(ctx, body, id, map[string]string{pipecat.HeaderID: id, pipecat.HeaderTimestamp: ts, pipecat.HeaderSignature: sig})
+}
+
+// post POSTs body, of event or message id, to the app with headers.
+func (f *forwarder) post(ctx context.Context, body []byte, id string, headers map[string]string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("forwarding to %s: not a URL a request can go to", f.shown)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(events.HeaderTimestamp, ts)
-	req.Header.Set(events.HeaderSignature, sig)
-	req.Header.Set(headerEventID, ev.Meta().ID)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set(headerEventID, id)
 	req.Header.Set(headerAttempt, strconv.Itoa(inbox.Attempt(ctx)))
 	// The attempt's span: the app's own traces join it.
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))

@@ -82,7 +82,7 @@ type listenConfig struct {
 	// pipecatSecrets verify Pipecat Cloud's deliveries at /pipecat, when
 	// PIPECAT_WEBHOOK_SECRET is set; the first signs their forwards.
 	pipecatSecrets []string
-	retry                inbox.ExponentialRetry
+	retry          inbox.ExponentialRetry
 	// admin is the admin listener's address, or ""; adminLn listens on
 	// it once the flags are checked.
 	admin   string

@@ -11,6 +11,7 @@ import (
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/dialin"
 	"github.com/dailywebhooks/events/eventstest"
+	"github.com/dailywebhooks/events/pipecat"
 	"github.com/dailywebhooks/events/webhooks"
 )
 
@@ -37,7 +38,13 @@ func TestSecretsNeverLogged(t *testing.T) {
 	signer := eventstest.Signer{Secret: whsec, BasicAuth: basic}
 	fakeHook := eventstest.Webhook{UUID: "u1", HMAC: hmac, BasicAuth: basic}
 	fakeCfg := eventstest.DialinConfig{ID: "c1", HMAC: hmac}
-	dcfg := eventstest.DailyConfig{APIKey: apiKey}
+	dcfg := eventstest.DailyConfig{APIKey: apiKey, PipecatSecret: "whsec_" + whsec}
+	pcfg := pipecat.VerifierConfig{Secrets: []string{"whsec_" + whsec}}
+	pv, err := pipecat.NewVerifier(pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcSigner := eventstest.PipecatSigner{Secret: "whsec_" + whsec}
 	type holder struct {
 		Hooks  []webhooks.Webhook
 		Hook   webhooks.Webhook
@@ -47,32 +54,38 @@ func TestSecretsNeverLogged(t *testing.T) {
 		Ptr    *webhooks.Webhook
 	}
 	values := map[string]any{
-		"Webhook":                hook,
-		"*Webhook":               &hook,
-		"[]Webhook":              []webhooks.Webhook{hook, hook},
-		"[]*Webhook":             []*webhooks.Webhook{&hook},
-		"map[string]Webhook":     map[string]webhooks.Webhook{"a": hook},
-		"Params":                 params,
-		"[]Params":               []webhooks.Params{params},
-		"dialin.Config":          cfg,
-		"[]dialin.Config":        []dialin.Config{cfg},
-		"*dialin.Config":         &cfg,
-		"VerifierConfig":         vcfg,
-		"[]VerifierConfig":       []events.VerifierConfig{vcfg},
-		"*Verifier":              v,
-		"[]*Verifier":            []*events.Verifier{v},
-		"a struct of them":       holder{Hooks: []webhooks.Webhook{hook}, Hook: hook, Params: params, Cfgs: []dialin.Config{cfg}, V: vcfg, Ptr: &hook},
-		"*a struct of them":      &holder{Hooks: []webhooks.Webhook{hook}, Hook: hook, Ptr: &hook},
-		"[]struct":               []holder{{Hook: hook, Cfgs: []dialin.Config{cfg}}},
-		"webhooks.Client":        webhooks.NewClient(apiKey),
-		"dialin.Client":          dialin.NewClient(apiKey),
-		"eventstest.Signer":      signer,
-		"[]eventstest.Signer":    []eventstest.Signer{signer},
-		"eventstest.Webhook":     fakeHook,
-		"[]eventstest.Webhook":   []eventstest.Webhook{fakeHook},
-		"[]DialinConfig":         []eventstest.DialinConfig{fakeCfg},
-		"eventstest.DailyConfig": dcfg,
-		"[]DailyConfig":          []eventstest.DailyConfig{dcfg},
+		"Webhook":                  hook,
+		"*Webhook":                 &hook,
+		"[]Webhook":                []webhooks.Webhook{hook, hook},
+		"[]*Webhook":               []*webhooks.Webhook{&hook},
+		"map[string]Webhook":       map[string]webhooks.Webhook{"a": hook},
+		"Params":                   params,
+		"[]Params":                 []webhooks.Params{params},
+		"dialin.Config":            cfg,
+		"[]dialin.Config":          []dialin.Config{cfg},
+		"*dialin.Config":           &cfg,
+		"VerifierConfig":           vcfg,
+		"[]VerifierConfig":         []events.VerifierConfig{vcfg},
+		"*Verifier":                v,
+		"[]*Verifier":              []*events.Verifier{v},
+		"a struct of them":         holder{Hooks: []webhooks.Webhook{hook}, Hook: hook, Params: params, Cfgs: []dialin.Config{cfg}, V: vcfg, Ptr: &hook},
+		"*a struct of them":        &holder{Hooks: []webhooks.Webhook{hook}, Hook: hook, Ptr: &hook},
+		"[]struct":                 []holder{{Hook: hook, Cfgs: []dialin.Config{cfg}}},
+		"webhooks.Client":          webhooks.NewClient(apiKey),
+		"dialin.Client":            dialin.NewClient(apiKey),
+		"eventstest.Signer":        signer,
+		"[]eventstest.Signer":      []eventstest.Signer{signer},
+		"eventstest.Webhook":       fakeHook,
+		"[]eventstest.Webhook":     []eventstest.Webhook{fakeHook},
+		"[]DialinConfig":           []eventstest.DialinConfig{fakeCfg},
+		"eventstest.DailyConfig":   dcfg,
+		"[]DailyConfig":            []eventstest.DailyConfig{dcfg},
+		"pipecat.VerifierConfig":   pcfg,
+		"[]pipecat.VerifierConfig": []pipecat.VerifierConfig{pcfg},
+		"*pipecat.Verifier":        pv,
+		"[]*pipecat.Verifier":      []*pipecat.Verifier{pv},
+		"PipecatSigner":            pcSigner,
+		"[]PipecatSigner":          []eventstest.PipecatSigner{pcSigner},
 	}
 	for name, val := range values {
 		var buf bytes.Buffer

@@ -163,7 +163,7 @@ func newTelemetry(cfg Config, stats func(context.Context) (Stats, error)) (*tele
 			return nil, err
 		}
 	}
-	t.zero()
+	t.zero(cfg.Verifier != nil, cfg.Pipecat != nil)
 	return t, nil
 }
 
@@ -195,22 +195,31 @@ func (t *telemetry) gauges(m metric.Meter, stats func(context.Context) (Stats, e
 	return err
 }
 
-// zero adds 0 to every counter series the inbox can record.
-func (t *telemetry) zero() {
+// zero adds 0 to every counter series the inbox can record, of the hooks
+// it serves: Daily's, Pipecat Cloud's, or both.
+func (t *telemetry) zero(daily, pc bool) {
 	ctx := context.Background()
 	for _, status := range []int{http.StatusOK, http.StatusBadRequest, http.StatusUnauthorized, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable} {
 		t.deliveries.Add(ctx, 0, statusAttr(status))
 	}
-	for _, typ := range append(events.Types(), "unknown", "unparsed") {
+	for _, typ := range types(daily, append(events.Types(), "unknown", "unparsed")) {
 		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "ok")))
 		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "error")))
 		t.dead.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ))))
 	}
-	for _, typ := range append(pipecat.Types(), "unknown", "unparsed") {
+	for _, typ := range types(pc, append(pipecat.Types(), "unknown", "unparsed")) {
 		t.pcHandled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", typ), attribute.String("outcome", "ok")))
 		t.pcHandled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", typ), attribute.String("outcome", "error")))
 		t.pcDead.Add(ctx, 0, metric.WithAttributes(attribute.String("type", typ)))
 	}
+}
+
+// types returns list when served, and none otherwise.
+func types[T any](served bool, list []T) []T {
+	if !served {
+		return nil
+	}
+	return list
 }
 
 func statusAttr(status int) metric.MeasurementOption {

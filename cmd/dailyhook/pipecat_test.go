@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,7 +113,12 @@ func TestListenPipecat(t *testing.T) {
 		daily.srv.Config.Handler.ServeHTTP(w, r)
 	}))
 	defer app.Close()
-	l := startListen(t, listenConfig{db: filepath.Join(t.TempDir(), "l.db"), forwardTo: app.URL, pipecatSecrets: []string{pcSecret}})
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := "http://" + adminLn.Addr().String()
+	l := startListen(t, listenConfig{db: filepath.Join(t.TempDir(), "l.db"), forwardTo: app.URL, pipecatSecrets: []string{pcSecret}, adminLn: adminLn})
 	sample, _ := eventstest.PipecatSample(pipecat.TypeBuildSucceeded)
 	for _, s := range []eventstest.PipecatSigner{
 		{Secret: pcSecret, ID: "msg_a"},
@@ -135,6 +141,14 @@ func TestListenPipecat(t *testing.T) {
 		defer mu.Unlock()
 		return got["msg_a"] == 1 && got["msg_b"] == 1
 	})
+	waitFor(t, 10*time.Second, "the Pipecat series count both", func() bool {
+		_, m := get(t, admin+"/metrics")
+		return metricValue(m, `dailyhook_pipecat_events_handled_total{outcome="ok",type="build.succeeded"}`) == 2
+	})
+	_, m := get(t, admin+"/metrics")
+	if metricValue(m, `dailyhook_events_handled_total{outcome="ok",type="meeting.started"}`) != 1 || metricValue(m, `dailyhook_pipecat_events_handled_total{outcome="error",type="unknown"}`) != 0 {
+		t.Errorf("the metrics of both hooks:\n%s", grepLines(m, "events_handled"))
+	}
 	l.stop(t)
 	if out := l.stdout.String(); !strings.Contains(out, "handled build.succeeded msg_a") || !strings.Contains(out, "handled meeting.started daily-1") {
 		t.Errorf("stdout:\n%s", out)

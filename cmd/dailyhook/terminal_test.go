@@ -130,7 +130,7 @@ func TestListenForwardToFromEnv(t *testing.T) {
 	go func() {
 		done <- run(ctx, e, []string{"listen", "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "l.db")})
 	}()
-	re := regexp.MustCompile(`listening on (http://\S+),`)
+	re := regexp.MustCompile(`listening on (http://\S+) `)
 	waitFor(t, 10*time.Second, "listen started", func() bool { return re.MatchString(stderr.String()) })
 	url := re.FindStringSubmatch(stderr.String())[1]
 	if got := post(http.DefaultClient, url, typedDelivery("meeting.started", "env-1")); got != 200 {

@@ -36,6 +36,7 @@ var errUsage = errors.New("usage")
 // execute runs c, named path (such as "webhooks get"), with args. A group
 // whose setup returns a runner (dev) runs it when args name no verb.
 func (c *command) execute(ctx context.Context, e *env, path string, args []string) error {
+	args = c.verbFirst(args)
 	if c.verbs != nil && (!c.runsAlone() || len(args) > 0 && c.verb(args[0]) != nil || len(args) > 0 && isHelp(args[0])) {
 		return c.dispatch(ctx, e, path, args)
 	}
@@ -62,7 +63,69 @@ func (c *command) dispatch(ctx context.Context, e *env, path string, args []stri
 	if v := c.verb(args[0]); v != nil {
 		return v.execute(ctx, e, path+" "+v.name, args[1:])
 	}
-	return fmt.Errorf("%w: unknown verb %q: %s", errUsage, args[0], c.verbNames())
+	return fmt.Errorf("%w: unknown verb %q%s; the verbs: %s", errUsage, args[0], suggestFrom(args[0], strings.Split(c.verbNames(), ", ")), c.verbNames())
+}
+
+// baseURLFlag defines -base-url on fs, with def as its default, and
+// returns what gives the URL once fs is parsed: -base-url when given, then
+// DAILY_API_URL when set, then def.
+func baseURLFlag(fs *flag.FlagSet, def, usage string) func(e *env) string {
+	v := fs.String("base-url", def, usage+"; DAILY_API_URL is read when it is not given")
+	return func(e *env) string {
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "base-url" })
+		if u := e.getenv("DAILY_API_URL"); !given && u != "" {
+			return strings.TrimRight(u, "/")
+		}
+		return strings.TrimRight(*v, "/")
+	}
+}
+
+// verbFirst returns args with the verb of group c first, when flags come
+// before it ("inbox -db dev.db list" runs "inbox list -db dev.db"): flags
+// may stand anywhere. The verb is the first argument that names one and
+// does not follow "--".
+func (c *command) verbFirst(args []string) []string {
+	if c.verbs == nil || len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	bools := c.boolFlags()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return args
+		case strings.HasPrefix(a, "-"):
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && !bools[name] {
+				i++ // the flag's value, which may spell a verb
+			}
+		case c.verb(a) != nil:
+			return append(append([]string{a}, args[:i]...), args[i+1:]...)
+		default:
+			return args // an argument before any verb: leave it to dispatch
+		}
+	}
+	return args
+}
+
+// boolFlags returns the names of the boolean flags of c's verbs, which
+// take no value.
+func (c *command) boolFlags() map[string]bool {
+	bools := map[string]bool{"h": true, "help": true}
+	for _, v := range append([]*command{c}, c.verbs...) {
+		if v.setup == nil {
+			continue
+		}
+		fs := flag.NewFlagSet(v.name, flag.ContinueOnError)
+		v.setup(fs)
+		fs.VisitAll(func(f *flag.Flag) {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				bools[f.Name] = true
+			}
+		})
+	}
+	return bools
 }
 
 // verb returns the verb of group c named name, or nil.

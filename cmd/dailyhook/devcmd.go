@@ -114,7 +114,7 @@ sessions and durations, increasing timestamps), each signed with the
 webhook's hmac and sent under its retry type. It prints each delivery
 and returns once every one had its last attempt: exit 1 if any failed.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		baseURL := fs.String("base-url", "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
+		baseURL := baseURLFlag(fs, "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
 		var spec eventstest.MeetingSpec
 		fs.IntVar(&spec.Participants, "participants", 2, "everyone who joins, the owner and the admitted knockers included")
 		fs.IntVar(&spec.Knockers, "knock", 0, "knockers at the lobby: all but the last are admitted")
@@ -132,7 +132,7 @@ and returns once every one had its last attempt: exit 1 if any failed.`,
 			if key == "" {
 				return fmt.Errorf("%w: set DAILY_API_KEY to the key dailyhook dev printed", errUsage)
 			}
-			return playSession(ctx, e, strings.TrimRight(*baseURL, "/"), key, spec)
+			return playSession(ctx, e, baseURL(e), key, spec)
 		}
 	},
 }
@@ -205,7 +205,7 @@ webhook-* header names, or svix-* with -svix, as the one delivery on
 record carried; -test marks it as a test event (webhook-test: true). It
 prints each delivery's status, and exits 1 when any was not answered 2xx.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		baseURL := fs.String("base-url", "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
+		baseURL := baseURLFlag(fs, "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
 		svix := fs.Bool("svix", false, "send the signature headers under the svix- names")
 		test := fs.Bool("test", false, "mark the deliveries as test events")
 		all := fs.Bool("all", false, "send every event type")
@@ -222,7 +222,7 @@ prints each delivery's status, and exits 1 when any was not answered 2xx.`,
 			for _, t := range types {
 				var a eventstest.PipecatAttempt
 				in := map[string]any{"event_type": t, "svix": *svix, "test": *test}
-				if err := devPost(ctx, strings.TrimRight(*baseURL, "/"), key, eventstest.PipecatPath, in, &a); err != nil {
+				if err := devPost(ctx, baseURL(e), key, eventstest.PipecatPath, in, &a); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "%-26s %s  %d %s\n", t, term.Safe(a.ID), a.Status, term.Safe(cmpOr(a.Err, "delivered")))
@@ -254,7 +254,7 @@ became of the call, and exits 1 when it was not connected.
 Configurations are made on the dev server with the dialin package, or any
 HTTP client: POST /v1/domain-dialin-config.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		baseURL := fs.String("base-url", "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
+		baseURL := baseURLFlag(fs, "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
 		from := fs.String("from", "+14158483432", "the caller's number")
 		to := fs.String("to", "", "the number dialled; empty means the only configuration's")
 		hold := fs.Duration("hold", 2*time.Minute, "how long the caller holds")
@@ -268,7 +268,7 @@ HTTP client: POST /v1/domain-dialin-config.`,
 			}
 			var res eventstest.CallResult
 			in := map[string]any{"from": *from, "to": *to, "hold_seconds": hold.Seconds()}
-			if err := devPost(ctx, strings.TrimRight(*baseURL, "/"), key, eventstest.CallsPath, in, &res); err != nil {
+			if err := devPost(ctx, baseURL(e), key, eventstest.CallsPath, in, &res); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "call %s: room_creation_api answered %d; connected %v %s\n", term.Safe(res.CallID), res.Status, res.Connected, term.Safe(res.SIPURI))

@@ -71,7 +71,11 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == args[0] })
 	if i < 0 {
-		fmt.Fprintf(e.stderr, "dailyhook: unknown command %q\n\n", args[0])
+		names := make([]string, len(commands))
+		for i, c := range commands {
+			names[i] = c.name
+		}
+		fmt.Fprintf(e.stderr, "dailyhook: unknown command %q%s\n\n", args[0], suggestFrom(args[0], names))
 		usage(e.stderr)
 		return 2
 	}

@@ -70,17 +70,18 @@ before or after the UUID.`,
 
 // apiOpts are the flags of a webhooks verb, and what they make.
 type apiOpts struct {
-	baseURL, url, events, retry *string
-	asJSON                      *bool
-	interval                    time.Duration
-	e                           *env
-	client                      *webhooks.Client
+	url, events, retry *string
+	baseURL            func(*env) string
+	asJSON             *bool
+	interval           time.Duration
+	e                  *env
+	client             *webhooks.Client
 }
 
 // apiFlags defines the flags every webhooks verb has.
 func apiFlags(fs *flag.FlagSet) *apiOpts {
 	return &apiOpts{
-		baseURL: fs.String("base-url", webhooks.DefaultBaseURL, "Daily's REST API"),
+		baseURL: baseURLFlag(fs, webhooks.DefaultBaseURL, "Daily's REST API"),
 		asJSON:  fs.Bool("json", false, "print Daily's webhook objects as JSON"),
 	}
 }
@@ -110,7 +111,7 @@ func webhookVerb(name, usage, short string, more func(*flag.FlagSet, *apiOpts), 
 					return fmt.Errorf("%w: set DAILY_API_KEY to your Daily API key", errUsage)
 				}
 				o.e, o.client = e, webhooks.NewClient(key)
-				o.client.BaseURL = strings.TrimRight(*o.baseURL, "/")
+				o.client.BaseURL = o.baseURL(e)
 				return run(ctx, o, args)
 			}
 		},

@@ -65,7 +65,6 @@ func flagsOf(c *command) []string {
 	return names
 }
 
-
 // TestHabits: flags before the verb, DAILY_API_URL in place of -base-url,
 // and the nearest command or verb suggested.
 func TestHabits(t *testing.T) {

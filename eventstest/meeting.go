@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"slices"
 	"sync"
 	"time"
@@ -172,7 +173,9 @@ func (m *meeting) body(s step) ([]byte, error) {
 	payload, _ := ev["payload"].(map[string]any)
 	s.edit(payload)
 	ev["id"] = m.eventID(s)
-	ev["event_ts"] = json.Number(fmt.Sprint(m.ts(s.at)))
+	// Plain decimals, as Daily writes them (1708972299.541), never the
+	// exponent form of fmt's %v.
+	ev["event_ts"] = json.Number(strconv.FormatFloat(m.ts(s.at), 'f', -1, 64))
 	return json.Marshal(ev)
 }
 
@@ -246,7 +249,8 @@ func (m *meeting) personSteps(add func(time.Duration, events.Type, func(map[stri
 	if pp.knocked >= 0 {
 		add(pp.knocked, events.TypeWaitingParticipantJoined, func(p map[string]any) {
 			who(p, pp.knocked)
-			p["will_eject_at"] = m.ts(pp.knocked + time.Hour)
+			// An integer on waiting-participant.*, as the spec types it.
+			p["will_eject_at"] = int64(m.ts(pp.knocked + time.Hour))
 		})
 		if pp.joined < 0 {
 			gaveUp := pp.knocked + 30*time.Second

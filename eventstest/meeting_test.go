@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"sync"
 	"testing"
@@ -80,8 +81,16 @@ func checkMeeting(t *testing.T, evs []events.Event, n, k int) {
 	joined := map[string]*events.ParticipantJoined{}
 	knocked := map[string]bool{}
 	var recStarted, trStarted string
+	plain := regexp.MustCompile(`"event_ts":-?\d+(\.\d+)?[,}]`)
+	whole := regexp.MustCompile(`"will_eject_at":(\d+|null)[,}]`)
 	for i, ev := range evs {
 		count[ev.Meta().Type]++
+		if raw := ev.Meta().Raw(); !plain.Match(raw) {
+			t.Errorf("delivery %d: event_ts not a plain decimal, as Daily writes it: %s", i, raw)
+		}
+		if _, knock := ev.(*events.WaitingParticipantJoined); knock && !whole.Match(ev.Meta().Raw()) {
+			t.Errorf("delivery %d: a knocker's will_eject_at is not whole seconds: %s", i, ev.Meta().Raw())
+		}
 		if room := events.RoomName(ev); room != "" {
 			rooms[room] = true
 		}

@@ -88,9 +88,12 @@ type Delivery struct {
 	// ID is the event's ID, "" when it has none or did not parse. It is
 	// stored only when the key does not carry it.
 	ID string `json:"-"`
-	// Type is the event's type, "" when it did not parse. It is not
-	// stored apart: it is read back from the body.
+	// Type is the event's type, "" when it did not parse. It is stored
+	// first, as text, so that River's UI shows which event a row is.
 	Type string `json:"-"`
+	// Room is the event's room, where it has one: stored after Type, for
+	// River's UI as well.
+	Room string `json:"-"`
 	// ReceivedAt is when the endpoint received the delivery. It is not
 	// stored apart: read back (List), it is when the delivery was stored,
 	// its job's creation, within the acknowledgement's latency of it.
@@ -114,15 +117,16 @@ type Delivery struct {
 // SourcePipecat is the Delivery.Source of Pipecat Cloud's deliveries.
 const SourcePipecat = "pipecat"
 
-// deliveryJSON is the stored form of a Delivery. It repeats nothing that
-// the body or the job's row holds: the ID and the type, which are the
-// body's (the ID is stored only under a key not made from it), and the
-// time of receipt, which is the row's created_at. Earlier versions stored
-// all three.
+// deliveryJSON is the stored form of a Delivery. Its type and room come
+// first, as text, so that River's UI lists what each delivery is; it
+// repeats nothing else that the body or the job's row holds: the ID, which
+// is the body's (it is stored only under a key not made from it), and the
+// time of receipt, which is the row's created_at.
 type deliveryJSON struct {
+	Type       string     `json:"type,omitempty"`
+	Room       string     `json:"room,omitempty"`
 	Key        string     `json:"key"`
 	ID         string     `json:"id,omitempty"`
-	Type       string     `json:"type,omitempty"`
 	ReceivedAt *time.Time `json:"received_at,omitempty"` // by earlier versions
 	Text       *string    `json:"text,omitempty"`
 	Body       []byte     `json:"body,omitempty"`
@@ -138,7 +142,7 @@ const legacyKeyPrefix = "id:"
 // valid UTF-8, in base64 otherwise, and neither its ID when its key
 // is made from it, nor its type, nor its time of receipt.
 func (d Delivery) MarshalJSON() ([]byte, error) {
-	j := deliveryJSON{Key: d.Key, ParseError: d.ParseError, Source: d.Source}
+	j := deliveryJSON{Type: d.Type, Room: d.Room, Key: d.Key, ParseError: d.ParseError, Source: d.Source}
 	if d.ID != "" && d.Key != IDKey(d.ID) {
 		j.ID = d.ID
 	}
@@ -157,7 +161,7 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Body: j.Body, ParseError: j.ParseError, Source: j.Source}
+	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Room: j.Room, Body: j.Body, ParseError: j.ParseError, Source: j.Source}
 	if d.ID == "" && strings.HasPrefix(d.Key, legacyKeyPrefix) {
 		d.ID = d.Key[len(legacyKeyPrefix):]
 	}
@@ -599,7 +603,7 @@ func (in *Inbox) receive(ctx context.Context, w http.ResponseWriter, body []byte
 		opts.MaxAttempts = 1 // straight to the dead letters
 		in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: stored a delivery that does not parse", slog.Any("err", perr))
 	} else {
-		d.ID, d.Type = ev.Meta().ID, string(ev.Meta().Type)
+		d.ID, d.Type, d.Room = ev.Meta().ID, string(ev.Meta().Type), events.RoomName(ev)
 	}
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("daily.event.type", d.Type), attribute.String("daily.event.id", d.ID))
 	d.Key = in.cfg.Key(ev, body)

@@ -26,7 +26,7 @@ func TestDeliveryStoredForm(t *testing.T) {
 		wantType     string // read back
 		wantIDStored bool
 	}{
-		{"a delivery, as text", inbox.IDKey("m"), "m", []byte(`{"type":"t","id":"m"}`), []string{`"text":"{\"type\":\"t\",\"id\":\"m\"}"`}, []string{`"body"`, `"id":`, `received_at`, `"type"`}, "t", false},
+		{"a delivery, as text, its type first", inbox.IDKey("m"), "m", []byte(`{"type":"t","id":"m"}`), []string{`{"type":"t","key"`, `"text":"{\"type\":\"t\",\"id\":\"m\"}"`}, []string{`"body"`, `"id":`, `received_at`}, "t", false},
 		{"not JSON, still text", "b:xyz", "", []byte("plain é"), []string{`"text":"plain é"`}, []string{`"body"`, `"id"`}, "", false},
 		{"not UTF-8, base64", "b:xyz", "", []byte{0xff, 0xfe, '{'}, []string{`"body":"//57"`}, []string{`"text"`}, "", false},
 		{"empty", "b:xyz", "", []byte{}, []string{`"text":""`}, []string{`"body"`}, "", false},

@@ -115,6 +115,9 @@ func startAdmin(ctx context.Context, ln net.Listener, name string, in *inbox.Inb
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(tel.registry, promhttp.HandlerOpts{}))
 	mux.Handle("/riverui/", ui)
+	// River's UI opens on the jobs running, most often none: open it on
+	// the deliveries waiting instead.
+	mux.Handle("GET /riverui/{$}", http.RedirectHandler("/riverui/jobs?state=available", http.StatusFound))
 	if !loopback {
 		log.Warn("dailyhook: the admin listener is off loopback: without TLS in front of it, its password crosses the network in clear", "addr", ln.Addr().String())
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
 )
 
 var updateScreenshot = flag.Bool("update-screenshot", false, "save River's UI, as the browser test sees it, to docs/riverui.png")
@@ -134,4 +136,46 @@ func TestRiverUIInBrowser(t *testing.T) {
 		code, _ := get(t, admin+"/riverui/api/jobs/"+job)
 		return code == 404
 	})
+}
+
+// TestRiverUIShowsEvents stores three deliveries and opens River's UI at
+// its root: it lands on the deliveries waiting, whose list shows each
+// event's type, and its room, as text.
+func TestRiverUIShowsEvents(t *testing.T) {
+	ctx := browser(t)
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := "http://" + adminLn.Addr().String()
+	l := startListen(t, listenConfig{db: filepath.Join(t.TempDir(), "l.db"), adminLn: adminLn})
+	types := []events.Type{events.TypeParticipantJoined, events.TypeRecordingReadyToDownload, events.TypeMeetingEnded}
+	for _, typ := range types {
+		body, err := eventstest.NewDelivery(typ, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := post(http.DefaultClient, l.url, body); code != 200 {
+			t.Fatalf("POST %s = %d", typ, code)
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.Navigate(admin+"/riverui/"),
+		chromedp.WaitVisible(chromedp.Search(`//a[contains(@href, "/riverui/jobs/")]`))); err != nil {
+		t.Fatalf("opening River's UI: %v", err)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	body, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc, "state=available") {
+		t.Errorf("River's UI opened at %s, not on the deliveries waiting", loc)
+	}
+	for _, typ := range types {
+		if !strings.Contains(body, `"type":"`+string(typ)+`"`) && !strings.Contains(body, `type: `+string(typ)) {
+			t.Errorf("the list does not show %s as text:\n%s", typ, body)
+		}
+	}
 }

@@ -426,13 +426,13 @@ func (d Duration) LogValue() slog.Value {
 	return slog.StringValue("")
 }
 
-// String returns the seconds as sent, without quotes, or "null" when absent
-// or null.
+// String returns the duration as time.Duration writes it ("1m5.159s"), or
+// "null" when absent or null; MarshalJSON gives the seconds as sent.
 func (d Duration) String() string {
 	if !d.n.valid() {
 		return "null"
 	}
-	return string(d.n.appendText(nil))
+	return d.Duration().String()
 }
 
 // MarshalJSON returns d in the form it arrived in.

@@ -3,6 +3,7 @@ package events_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -147,10 +148,24 @@ func TestDuration(t *testing.T) {
 	if err := json.Unmarshal([]byte(`"1m"`), &bad); !errors.As(err, &te) {
 		t.Errorf(`Unmarshal("1m") error = %v, want *json.UnmarshalTypeError`, err)
 	}
-	if got := events.NewDuration(1500 * time.Millisecond).String(); got != "1.5" {
-		t.Errorf("NewDuration(1.5s) = %s, want 1.5", got)
+	if got := events.NewDuration(1500 * time.Millisecond).String(); got != "1.5s" {
+		t.Errorf("NewDuration(1.5s) = %s, want 1.5s", got)
+	}
+	var sent events.Duration
+	json.Unmarshal([]byte(`65.159`), &sent)
+	if got, js := fmt.Sprint(sent), fmt.Sprint(mustMarshal(t, sent)); got != "1m5.159s" || js != "65.159" {
+		t.Errorf("a duration of 65.159 s prints %q and encodes %q, want 1m5.159s and 65.159", got, js)
 	}
 	if got := events.NewDuration(-2 * time.Second).Duration(); got != -2*time.Second {
 		t.Errorf("NewDuration(-2s).Duration() = %v", got)
 	}
+}
+
+func mustMarshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -41,14 +41,37 @@ func (c *command) execute(ctx context.Context, e *env, path string, args []strin
 		return c.dispatch(ctx, e, path, args)
 	}
 	fs := flag.NewFlagSet(path, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	// The flag package prints a bad flag's error and the whole usage;
+	// the error is said once, by run, with the nearest flag and where the
+	// flags are listed.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	run := c.setup(fs)
-	fs.Usage = func() { c.help(e.stderr, path, fs) }
 	pos, err := parseArgs(fs, args)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(e.stderr)
+		c.help(e.stderr, path, fs)
 		return err
+	case err != nil:
+		return fmt.Errorf("%w%s; \"dailyhook %s -h\" lists the flags", err, nearestFlag(fs, err), path)
 	}
 	return run(ctx, e, pos)
+}
+
+// nearestFlag returns ", did you mean -X?" for the flag of fs nearest to
+// the one err says is not defined, or "".
+func nearestFlag(fs *flag.FlagSet, err error) string {
+	_, name, ok := strings.Cut(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return ""
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if s := suggestFrom(strings.TrimLeft(name, "-"), names); s != "" {
+		return strings.Replace(s, "mean ", "mean -", 1)
+	}
+	return ""
 }
 
 // dispatch runs the verb of group c that args name.

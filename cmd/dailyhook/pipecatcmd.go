@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
-	"strings"
 	"time"
 
 	"github.com/dailywebhooks/events/eventstest"
@@ -87,22 +84,10 @@ func sendPipecat(ctx context.Context, e *env, client *http.Client, target, secre
 // parsePipecatFiles parses each named Pipecat Cloud delivery ("-" for
 // standard input) and prints what it holds.
 func parsePipecatFiles(e *env, names []string, verbose bool) error {
-	if len(names) == 0 {
-		names = []string{"-"}
-	}
-	failed := 0
-	for _, name := range names {
-		body, err := readInput(e, name)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
-			failed++
-			continue
-		}
+	return eachDelivery(e, names, func(name string, body []byte) error {
 		ev, err := pipecat.Parse(body)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "%s: %s\n", name, term.Safe(err.Error()))
-			failed++
-			continue
+			return err
 		}
 		m := ev.Meta()
 		line := fmt.Sprintf("%s: %s %T org=%s", name, term.Safe(ev.EventType()), ev, term.Safe(m.Org))
@@ -111,28 +96,11 @@ func parsePipecatFiles(e *env, names []string, verbose bool) error {
 		}
 		fmt.Fprintln(e.stdout, line)
 		if verbose {
-			if data := reflect.ValueOf(ev).Elem().FieldByName("Data"); data.IsValid() {
-				if out, err := json.MarshalIndent(data.Interface(), "  ", "  "); err == nil {
-					fmt.Fprintf(e.stdout, "  %s\n", term.JSON(out))
-				}
-			}
+			printField(e, ev, "Data")
 		}
-	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d deliveries did not parse", failed, len(names))
-	}
-	return nil
+		return nil
+	})
 }
 
 // pipecatTypeList lists Pipecat Cloud's event types, three to a line.
-func pipecatTypeList() string {
-	var b strings.Builder
-	for i, t := range pipecat.Types() {
-		sep := "  "
-		if i%3 == 0 {
-			sep = "\n\t"
-		}
-		fmt.Fprintf(&b, "%s%-26s", sep, t)
-	}
-	return strings.TrimLeft(b.String(), "\n")
-}
+func pipecatTypeList() string { return columns(pipecat.Types(), 26) }

@@ -98,22 +98,10 @@ after printing the error of any delivery that does not parse.`
 // parseFiles parses each named delivery ("-" for standard input) and
 // prints what it holds.
 func parseFiles(e *env, names []string, verbose bool) error {
-	if len(names) == 0 {
-		names = []string{"-"}
-	}
-	failed := 0
-	for _, name := range names {
-		body, err := readInput(e, name)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
-			failed++
-			continue
-		}
+	return eachDelivery(e, names, func(name string, body []byte) error {
 		ev, err := events.Parse(body)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "%s: %s\n", name, term.Safe(err.Error()))
-			failed++
-			continue
+			return err
 		}
 		env := ev.Meta()
 		line := fmt.Sprintf("%s: %s %T id=%s", name, term.Safe(string(env.Type)), ev, term.Safe(env.ID))
@@ -125,17 +113,44 @@ func parseFiles(e *env, names []string, verbose bool) error {
 		}
 		fmt.Fprintln(e.stdout, line)
 		if verbose {
-			p := reflect.ValueOf(ev).Elem().FieldByName("Payload")
-			if p.IsValid() {
-				out, err := json.MarshalIndent(p.Interface(), "  ", "  ")
-				if err == nil {
-					fmt.Fprintf(e.stdout, "  %s\n", term.JSON(out))
-				}
-			}
+			printField(e, ev, "Payload")
+		}
+		return nil
+	})
+}
+
+// eachDelivery reads each named delivery ("-" for standard input; none
+// means standard input) and hands it to parse, which prints what it holds
+// or returns why it does not parse; it returns an error when any failed.
+func eachDelivery(e *env, names []string, parse func(name string, body []byte) error) error {
+	if len(names) == 0 {
+		names = []string{"-"}
+	}
+	failed := 0
+	for _, name := range names {
+		body, err := readInput(e, name)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+			failed++
+			continue
+		}
+		if err := parse(name, body); err != nil {
+			fmt.Fprintf(e.stdout, "%s: %s\n", name, term.Safe(err.Error()))
+			failed++
 		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d deliveries did not parse", failed, len(names))
 	}
 	return nil
+}
+
+// printField prints the field name of the event ev points to as indented
+// JSON, escaped for the terminal.
+func printField(e *env, ev any, name string) {
+	if f := reflect.ValueOf(ev).Elem().FieldByName(name); f.IsValid() {
+		if out, err := json.MarshalIndent(f.Interface(), "  ", "  "); err == nil {
+			fmt.Fprintf(e.stdout, "  %s\n", term.JSON(out))
+		}
+	}
 }

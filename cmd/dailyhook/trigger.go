@@ -107,13 +107,23 @@ Pipecat Cloud's types:
 
 // typeList lists the event types, three to a line.
 func typeList() string {
-	var b strings.Builder
+	names := make([]string, len(events.Types()))
 	for i, t := range events.Types() {
+		names[i] = string(t)
+	}
+	return columns(names, 34)
+}
+
+// columns lays names out three to a line, each width wide, indented by a
+// tab.
+func columns(names []string, width int) string {
+	var b strings.Builder
+	for i, n := range names {
 		sep := "  "
 		if i%3 == 0 {
 			sep = "\n\t"
 		}
-		fmt.Fprintf(&b, "%s%-34s", sep, t)
+		fmt.Fprintf(&b, "%s%-*s", sep, width, n)
 	}
 	return strings.TrimLeft(b.String(), "\n")
 }

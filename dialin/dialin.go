@@ -11,12 +11,15 @@
 package dialin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -215,3 +218,74 @@ var (
 	_ slog.LogValuer = Config{}
 	_ json.Marshaler = Config{}
 )
+
+// A Room is a room created for a pinless dial-in call: what connecting
+// the call needs of Daily's room object.
+type Room struct {
+	// Name is the room's name.
+	Name string
+	// URL is the room's URL.
+	URL string
+	// SIPEndpoint is the room's SIP endpoint, the sipUri that
+	// PinlessCallUpdate takes, once the room's SIP worker is ready (Daily
+	// sends dialin.ready then).
+	SIPEndpoint string
+}
+
+// RoomParams describe a room with SIP dial-in.
+type RoomParams struct {
+	// Name is the room's name; "" lets Daily choose one.
+	Name string
+	// DisplayName is the caller's name in the room. Zero means "Caller".
+	DisplayName string
+}
+
+// CreateDialinRoom creates a room with SIP dial-in (properties.sip with
+// sip_mode "dial-in" and one endpoint), for a held pinless call, and
+// returns its SIP endpoint. The endpoint takes the call only once it is
+// ready: PinlessCallUpdate before then makes Daily drop the call, so retry
+// it, or wait for dialin.ready, within the hold.
+func (c *Client) CreateDialinRoom(ctx context.Context, p RoomParams) (*Room, error) {
+	in := map[string]any{"properties": map[string]any{"sip": map[string]any{
+		"display_name": cmp.Or(p.DisplayName, "Caller"), "sip_mode": "dial-in", "num_endpoints": 1,
+	}}}
+	if p.Name != "" {
+		in["name"] = p.Name
+	}
+	var out struct {
+		Name   string `json:"name"`
+		URL    string `json:"url"`
+		SIPURI *struct {
+			Endpoint string `json:"endpoint"`
+		} `json:"sip_uri"`
+		Config struct {
+			SIPURI *struct {
+				Endpoint string `json:"endpoint"`
+			} `json:"sip_uri"`
+		} `json:"config"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/rooms", in, &out); err != nil {
+		return nil, err
+	}
+	room := &Room{Name: out.Name, URL: out.URL}
+	switch {
+	case out.Config.SIPURI != nil:
+		room.SIPEndpoint = out.Config.SIPURI.Endpoint
+	case out.SIPURI != nil:
+		room.SIPEndpoint = out.SIPURI.Endpoint
+	}
+	if room.SIPEndpoint == "" {
+		return room, fmt.Errorf("dialin: POST /rooms: the room %s has no SIP endpoint", room.Name)
+	}
+	return room, nil
+}
+
+// BaseURLFromEnv returns DAILY_API_URL, or DefaultBaseURL when it is not
+// set: the base of a Client that follows the environment, as dailyhook
+// does. A Client reads no environment unless its user asks, as here.
+func BaseURLFromEnv() string {
+	if u := os.Getenv("DAILY_API_URL"); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	return DefaultBaseURL
+}

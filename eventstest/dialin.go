@@ -64,12 +64,25 @@ var ErrNoDialinConfig = errors.New("eventstest: no pinless dial-in configuration
 type dialin struct {
 	mu      sync.Mutex
 	configs map[string]*DialinConfig
-	held    map[string]chan string // call ID → the SIP URI that connects it
+	held    map[string]heldCall // call ID → the call on hold
+	// rooms are the rooms created with SIP dial-in, by name; endpoints
+	// maps each room's SIP endpoint to whether it is ready.
+	rooms     map[string]*Room
+	endpoints map[string]bool
+}
+
+// A heldCall is a call on hold: its domain, and where the SIP URI that
+// connects it goes.
+type heldCall struct {
+	domain  string
+	connect chan string
 }
 
 // dialinRoutes serves the dial-in endpoints on mux.
 func (d *Daily) dialinRoutes(mux *http.ServeMux) {
-	d.dial = &dialin{configs: map[string]*DialinConfig{}, held: map[string]chan string{}}
+	d.dial = &dialin{configs: map[string]*DialinConfig{}, held: map[string]heldCall{}, rooms: map[string]*Room{}, endpoints: map[string]bool{}}
+	mux.HandleFunc("POST /v1/rooms", d.createRoom)
+	mux.HandleFunc("GET /v1/rooms/{name}", d.getRoom)
 	mux.HandleFunc("POST /v1/domain-dialin-config", func(w http.ResponseWriter, r *http.Request) { d.writeDialinConfig(w, r, "") })
 	mux.HandleFunc("PUT /v1/domain-dialin-config/{id}", func(w http.ResponseWriter, r *http.Request) { d.writeDialinConfig(w, r, r.PathValue("id")) })
 	mux.HandleFunc("GET /v1/domain-dialin-config", func(w http.ResponseWriter, r *http.Request) {
@@ -185,7 +198,11 @@ func statusOf(resp *http.Response) int {
 	return resp.StatusCode
 }
 
-// pinlessCallUpdate connects a held call to the SIP URI given.
+// pinlessCallUpdate connects a held call to the SIP URI given, as Daily
+// does: a call or domain it did not issue is refused (404) and connects
+// nothing; a SIP endpoint that is not ready yet is refused with 409, and
+// the call stays on hold, where Daily would drop it, so that a local app
+// finds its mistake.
 func (d *Daily) pinlessCallUpdate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		CallID     string `json:"callId"`
@@ -197,14 +214,21 @@ func (d *Daily) pinlessCallUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.dial.mu.Lock()
-	ch, ok := d.dial.held[in.CallID]
-	delete(d.dial.held, in.CallID)
-	d.dial.mu.Unlock()
-	if !ok {
-		apiError(w, http.StatusNotFound, "not-found", "Call Forwarding Failed")
+	call, ok := d.dial.held[in.CallID]
+	ready, known := d.dial.endpoints[in.SIPURI]
+	switch {
+	case !ok || call.domain != in.CallDomain:
+		d.dial.mu.Unlock()
+		apiError(w, http.StatusNotFound, "not-found", "Call Forwarding Failed: no call on hold with that callId and callDomain")
+		return
+	case known && !ready:
+		d.dial.mu.Unlock()
+		apiError(w, http.StatusConflict, "sip-endpoint-not-ready", "the room's SIP endpoint is not ready yet: wait for dialin.ready; Daily would drop the call")
 		return
 	}
-	ch <- in.SIPURI
+	delete(d.dial.held, in.CallID)
+	d.dial.mu.Unlock()
+	call.connect <- in.SIPURI
 	writeJSON(w, map[string]string{"ok": "true"})
 }
 
@@ -227,7 +251,7 @@ func (d *Daily) PlaceCall(ctx context.Context, spec CallSpec) (CallResult, error
 	res := CallResult{CallID: newUUID(), CallDomain: newUUID()}
 	connected := make(chan string, 1)
 	d.dial.mu.Lock()
-	d.dial.held[res.CallID] = connected
+	d.dial.held[res.CallID] = heldCall{domain: res.CallDomain, connect: connected}
 	d.dial.mu.Unlock()
 	defer func() {
 		d.dial.mu.Lock()
@@ -278,7 +302,7 @@ func (d *Daily) sendDialinEvents(ctx context.Context, from string) []Played {
 		p["session_id"], p["room"], p["display_name"] = session, room, from
 		p["sip_from"], p["timestamp"] = "sip:"+from+"@sip.daily.co", strconv.FormatInt(now.Unix(), 10)
 		p["sip_headers"] = map[string]string{}
-		ev["id"], ev["event_ts"] = fmt.Sprintf("%s-%s", typ, session[:8]), json.Number(fmt.Sprint(float64(now.UnixMilli())/1000))
+		ev["id"], ev["event_ts"] = fmt.Sprintf("%s-%s", typ, session[:8]), json.Number(strconv.FormatFloat(float64(now.UnixMilli())/1000, 'f', -1, 64))
 		body, _ := json.Marshal(ev)
 		pl := Played{Type: typ, ID: ev["id"].(string)}
 		if err := d.Send(ctx, body); err != nil {

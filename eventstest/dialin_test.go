@@ -2,6 +2,8 @@ package eventstest_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -74,5 +76,63 @@ func TestPinlessCircle(t *testing.T) {
 	}
 	if err := dc.PinlessCallUpdate(ctx, "not-held", "d", "sip:x"); err == nil {
 		t.Error("pinlessCallUpdate of a call not held succeeded")
+	}
+}
+
+// TestSIPEndpointReady: a room with SIP dial-in has its endpoint ready
+// only after SIPReadyAfter; a pinlessCallUpdate before then is refused
+// with 409 and the call stays on hold, so that the update after connects
+// it; one with a callDomain the fake did not issue is refused with 404.
+func TestSIPEndpointReady(t *testing.T) {
+	ctx := context.Background()
+	daily := eventstest.NewDaily(eventstest.DailyConfig{})
+	defer daily.Close()
+	dc := dialin.NewClient(daily.APIKey)
+	dc.BaseURL = daily.URL
+	pinless, _ := events.NewSecret()
+	statuses := make(chan []int, 1)
+	h, _ := events.NewPinlessHandler([]string{pinless}, func(_ context.Context, call *events.PinlessCall) error {
+		go func() {
+			room, err := dc.CreateDialinRoom(ctx, dialin.RoomParams{Name: "line-1"})
+			if err != nil || room.SIPEndpoint == "" {
+				t.Errorf("CreateDialinRoom = %+v, %v", room, err)
+				statuses <- nil
+				return
+			}
+			var got []int
+			status := func(err error) int {
+				var apiErr *dialin.APIError
+				if errors.As(err, &apiErr) {
+					return apiErr.StatusCode
+				}
+				if err != nil {
+					return -1
+				}
+				return 200
+			}
+			got = append(got, status(dc.PinlessCallUpdate(ctx, call.CallID, "not-the-domain", room.SIPEndpoint)))
+			got = append(got, status(dc.PinlessCallUpdate(ctx, call.CallID, call.CallDomain, room.SIPEndpoint)))
+			// Retry, as a receiver does, until the endpoint is ready.
+			last := http.StatusConflict
+			for deadline := time.Now().Add(5 * time.Second); last == http.StatusConflict && time.Now().Before(deadline); {
+				<-time.After(20 * time.Millisecond)
+				last = status(dc.PinlessCallUpdate(ctx, call.CallID, call.CallDomain, room.SIPEndpoint))
+			}
+			got = append(got, last)
+			statuses <- got
+		}()
+		return nil
+	})
+	hook := httptest.NewServer(h)
+	defer hook.Close()
+	if _, err := dc.CreateConfig(ctx, dialin.Config{PhoneNumber: "+12555599999", RoomCreationAPI: hook.URL, HMAC: pinless}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := daily.PlaceCall(ctx, eventstest.CallSpec{HoldWindow: 10 * time.Second})
+	if err != nil || !res.Connected {
+		t.Fatalf("PlaceCall = %+v, %v", res, err)
+	}
+	if got := <-statuses; fmt.Sprint(got) != "[404 409 200]" {
+		t.Errorf("updates with a wrong domain, before the endpoint was ready, and after: %v, want [404 409 200]", got)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -441,3 +443,13 @@ var (
 	_ json.Marshaler = Webhook{}
 	_ fmt.Formatter  = Params{}
 )
+
+// BaseURLFromEnv returns DAILY_API_URL, or DefaultBaseURL when it is not
+// set: the base of a Client that follows the environment, as dailyhook
+// does. A Client reads no environment unless its user asks, as here.
+func BaseURLFromEnv() string {
+	if u := os.Getenv("DAILY_API_URL"); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	return DefaultBaseURL
+}

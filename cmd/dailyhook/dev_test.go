@@ -142,11 +142,11 @@ func TestDevCall(t *testing.T) {
 		return err == nil
 	})
 	code, out, errOut := runCmd(t, vars, "", "dev", "call", "-base-url", base, "-hold", "5s")
-	if code != 0 || !strings.Contains(out, "answered 200; connected true sip:room@sip.daily.co") {
+	if code != 0 || !strings.Contains(out, "answered 200; connected to sip:room@sip.daily.co") {
 		t.Errorf("dev call: exit %d\n%s%s", code, out, errOut)
 	}
 	connect.Store(false)
-	if code, out, _ := runCmd(t, vars, "", "dev", "call", "-base-url", base, "-hold", "100ms"); code != 1 || !strings.Contains(out, "connected false") {
+	if code, out, _ := runCmd(t, vars, "", "dev", "call", "-base-url", base, "-hold", "100ms"); code != 1 || !strings.Contains(out, "not connected within the hold") {
 		t.Errorf("dev call nobody connects: exit %d\n%s", code, out)
 	}
 }

@@ -271,12 +271,16 @@ HTTP client: POST /v1/domain-dialin-config.`,
 			if err := devPost(ctx, baseURL(e), key, eventstest.CallsPath, in, &res); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "call %s: room_creation_api answered %d; connected %v %s\n", term.Safe(res.CallID), res.Status, res.Connected, term.Safe(res.SIPURI))
+			outcome := "not connected within the hold"
+			if res.Connected {
+				outcome = "connected to " + term.Safe(res.SIPURI)
+			}
+			fmt.Fprintf(e.stdout, "call %s: room_creation_api answered %d; %s\n", term.Safe(res.CallID), res.Status, outcome)
 			for _, p := range res.Events {
 				fmt.Fprintf(e.stdout, "%-30s %s  %s\n", term.Safe(string(p.Type)), term.Safe(p.ID), term.Safe(cmpOr(p.Err, "delivered")))
 			}
 			if !res.Connected {
-				return errors.New("the call was not connected within the hold")
+				return errSaid
 			}
 			return nil
 		}

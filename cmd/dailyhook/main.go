@@ -48,7 +48,7 @@ type env struct {
 }
 
 // commands are dailyhook's subcommands, in the order of its help.
-var commands = []*command{listenCommand, inboxCommand, triggerCommand, verifyCommand, parseCommand, webhooksCommand, devCommand, versionCommand}
+var commands = []*command{listenCommand, inboxCommand, triggerCommand, verifyCommand, parseCommand, webhooksCommand, dialinCommand, devCommand, versionCommand}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

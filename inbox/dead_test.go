@@ -16,6 +16,7 @@ import (
 	"github.com/dailywebhooks/events/inbox/inboxtest"
 	"github.com/dailywebhooks/events/inbox/postgres"
 	"github.com/dailywebhooks/events/inbox/sqlite"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // An opener opens an inbox over one store, the same on each call.
@@ -214,4 +215,48 @@ func TestReplayFreshBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetryingState fails the first attempt of a delivery whose next one
+// is an hour away, which River keeps retryable, and of one whose next is
+// 3 s away, which River keeps available: both read retrying in List and
+// in Stats. (A replayed dead delivery reads pending until an attempt after
+// the replay fails: TestReplayPurgeRace.)
+func TestRetryingState(t *testing.T) {
+	for name, store := range storeOpeners(t) {
+		t.Run(name, func(t *testing.T) {
+			open := store(t)
+			in := open(t, inbox.Config{MaxAttempts: 3, Workers: 4, RetryPolicy: splitRetry{},
+				Handle: func(ctx context.Context, ev events.Event) error {
+					return fmt.Errorf("attempt %d fails", inbox.Attempt(ctx))
+				}})
+			post(t, in, delivery("far"))
+			post(t, in, delivery("near"))
+			got := waitList(t, in, inbox.Filter{States: []inbox.State{inbox.StateRetrying}}, 2)
+			for _, e := range got {
+				if e.Attempts != 1 {
+					t.Errorf("retrying: %s after %d attempts", e.Delivery.ID, e.Attempts)
+				}
+			}
+			st, err := in.Stats(context.Background())
+			if err != nil || st.Jobs[inbox.StateRetrying] != 2 || st.Jobs[inbox.StatePending] != 0 {
+				t.Errorf("Stats = %+v, %v; want 2 retrying and none pending", st, err)
+			}
+			if p, _ := in.List(context.Background(), inbox.Filter{States: []inbox.State{inbox.StatePending}}); len(p) != 0 {
+				t.Errorf("%d pending, want none", len(p))
+			}
+		})
+	}
+}
+
+// splitRetry schedules the retry of event "near" 3 s away, which River
+// keeps available, and the others' an hour away, which it keeps
+// retryable.
+type splitRetry struct{}
+
+func (splitRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	if strings.Contains(string(job.EncodedArgs), `\"near\"`) {
+		return time.Now().Add(3 * time.Second)
+	}
+	return time.Now().Add(time.Hour)
 }

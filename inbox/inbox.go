@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -102,7 +101,6 @@ type Delivery struct {
 	// string ("text") when it is valid UTF-8, as every delivery of Daily's
 	// is, so that River's UI and a look at the database show it; and as
 	// base64 ("body") otherwise, so that the database keeps every byte.
-	// Deliveries stored by earlier versions, in base64, still read.
 	Body []byte `json:"-"`
 	// ParseError is why the delivery did not parse when it was received,
 	// or "". Such a delivery is dead-lettered at its first attempt, to be
@@ -123,20 +121,15 @@ const SourcePipecat = "pipecat"
 // is the body's (it is stored only under a key not made from it), and the
 // time of receipt, which is the row's created_at.
 type deliveryJSON struct {
-	Type       string     `json:"type,omitempty"`
-	Room       string     `json:"room,omitempty"`
-	Key        string     `json:"key"`
-	ID         string     `json:"id,omitempty"`
-	ReceivedAt *time.Time `json:"received_at,omitempty"` // by earlier versions
-	Text       *string    `json:"text,omitempty"`
-	Body       []byte     `json:"body,omitempty"`
-	ParseError string     `json:"parse_error,omitempty"`
-	Source     string     `json:"source,omitempty"`
+	Type       string  `json:"type,omitempty"`
+	Room       string  `json:"room,omitempty"`
+	Key        string  `json:"key"`
+	ID         string  `json:"id,omitempty"`
+	Text       *string `json:"text,omitempty"`
+	Body       []byte  `json:"body,omitempty"`
+	ParseError string  `json:"parse_error,omitempty"`
+	Source     string  `json:"source,omitempty"`
 }
-
-// legacyKeyPrefix started the default key of a delivery with an event ID
-// in earlier versions: "id:" and the ID.
-const legacyKeyPrefix = "id:"
 
 // MarshalJSON writes d in its stored form: its body as text when it is
 // valid UTF-8, in base64 otherwise, and neither its ID when its key
@@ -155,19 +148,13 @@ func (d Delivery) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// UnmarshalJSON reads d in its stored form, either of them.
+// UnmarshalJSON reads d in its stored form.
 func (d *Delivery) UnmarshalJSON(b []byte) error {
 	var j deliveryJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
 	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Room: j.Room, Body: j.Body, ParseError: j.ParseError, Source: j.Source}
-	if d.ID == "" && strings.HasPrefix(d.Key, legacyKeyPrefix) {
-		d.ID = d.Key[len(legacyKeyPrefix):]
-	}
-	if j.ReceivedAt != nil {
-		d.ReceivedAt = *j.ReceivedAt
-	}
 	if j.Text != nil {
 		d.Body = []byte(*j.Text)
 	}
@@ -375,7 +362,6 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	return in, nil
 }
 
-// withDefaults returns c with its zero values replaced by the defaults.
 // checkHooks returns an error wrapping ErrConfig unless c serves Daily's
 // hook (Verifier and Handle), Pipecat Cloud's (Pipecat and HandlePipecat),
 // or both, each whole.
@@ -392,6 +378,7 @@ func (c Config) checkHooks() error {
 	return nil
 }
 
+// withDefaults returns c with its zero values replaced by the defaults.
 func (c Config) withDefaults() Config {
 	c.MaxAttempts = cmp.Or(c.MaxAttempts, DefaultMaxAttempts)
 	c.Workers = cmp.Or(c.Workers, DefaultWorkers)
@@ -417,18 +404,16 @@ func (c Config) riverConfig(workers *river.Workers) *river.Config {
 		CompletedJobRetentionPeriod: c.CompletedRetention,
 		DiscardedJobRetentionPeriod: c.DiscardedRetention,
 		FetchPollInterval:           c.PollInterval,
-		// A worker that finishes takes the next delivery at once: River's
-		// default waits 100 ms between fetches.
-		FetchCooldown:        min(c.PollInterval, 30*time.Millisecond),
+		// River's default waits 100 ms between fetches; ours 25 ms.
+		FetchCooldown:        c.FetchCooldown,
 		JobTimeout:           c.JobTimeout,
 		Logger:               c.Logger,
 		MaxAttempts:          c.MaxAttempts,
 		RescueStuckJobsAfter: c.RescueAfter,
 		RetryPolicy:          c.RetryPolicy,
 		Workers:              workers,
-		// River's own spans and metrics.
-		// Its metrics drop the attempt number, which replays make
-		// unbounded.
+		// River's own spans and metrics, which drop the attempt number:
+		// replays make it unbounded.
 		Plugins: []rivertype.Plugin{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
 			MeterProvider: newBoundedMeters(c.MeterProvider), TracerProvider: c.TracerProvider, DurationUnit: "s",
 		})},

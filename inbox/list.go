@@ -19,12 +19,14 @@ type State string
 // The states of a stored delivery.
 const (
 	// StatePending is a delivery waiting for a worker: River's available,
-	// scheduled and pending.
+	// scheduled and pending, but for one that failed (see StateRetrying).
 	StatePending State = "pending"
 	// StateRunning is a delivery a worker is handling.
 	StateRunning State = "running"
 	// StateRetrying is a delivery whose attempt failed, waiting for the
-	// next one: River's retryable.
+	// next one: River's retryable, or available when the next attempt is
+	// less than 5 seconds away. A replayed delivery is pending until an
+	// attempt after the replay fails.
 	StateRetrying State = "retrying"
 	// StateHandled is a delivery handled successfully: River's completed.
 	StateHandled State = "handled"
@@ -56,6 +58,18 @@ func StateOf(s rivertype.JobState) State {
 		}
 	}
 	return State(s)
+}
+
+// stateOfJob returns the State of job: StateOf its River state, but
+// retrying for a delivery waiting for its next attempt after one failed
+// since its last replay, which River keeps available when that attempt
+// is less than 5 seconds away.
+func stateOfJob(job *rivertype.JobRow) State {
+	st := StateOf(job.State)
+	if n := len(job.Errors); st == StatePending && n > 0 && job.Errors[n-1].Attempt > replayBase(job.Metadata) {
+		return StateRetrying
+	}
+	return st
 }
 
 // ParseState returns the State named s, or an error.
@@ -136,6 +150,9 @@ func (in *Inbox) each(ctx context.Context, f Filter, fn func(Entry) bool) error 
 		var rs []rivertype.JobState
 		for _, s := range f.States {
 			rs = append(rs, riverStates[s]...)
+			if s == StateRetrying { // River keeps some available
+				rs = append(rs, riverStates[StatePending]...)
+			}
 		}
 		params = params.States(rs...)
 	}
@@ -158,7 +175,8 @@ func (in *Inbox) each(ctx context.Context, f Filter, fn func(Entry) bool) error 
 			if !f.Since.IsZero() && e.Delivery.ReceivedAt.Before(f.Since) {
 				return nil // newest first: all that follow are older
 			}
-			if len(f.IDs) > 0 && !slices.Contains(f.IDs, e.Delivery.ID) || f.Type != "" && e.Delivery.Type != string(f.Type) {
+			if len(f.IDs) > 0 && !slices.Contains(f.IDs, e.Delivery.ID) || f.Type != "" && e.Delivery.Type != string(f.Type) ||
+				len(f.States) > 0 && !slices.Contains(f.States, e.State) {
 				continue
 			}
 			if !fn(e) {
@@ -181,7 +199,7 @@ func entry(job *rivertype.JobRow) (Entry, error) {
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = job.CreatedAt
 	}
-	e := Entry{JobID: job.ID, Delivery: d, State: StateOf(job.State), Attempts: job.Attempt, MaxAttempts: job.MaxAttempts, Errors: job.Errors}
+	e := Entry{JobID: job.ID, Delivery: d, State: stateOfJob(job), Attempts: job.Attempt, MaxAttempts: job.MaxAttempts, Errors: job.Errors}
 	if job.FinalizedAt != nil {
 		e.FinalizedAt = *job.FinalizedAt
 	}

@@ -108,10 +108,15 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 }
 
 // postgresStats counts the deliveries of a queue by River state, with the
-// Unix time of the oldest of each. It is written against the river_job
-// table of River v0.51.2.
-const postgresStats = `SELECT state::text, count(*), coalesce(extract(epoch FROM min(created_at))::float8, 0)
-	FROM river_job WHERE kind = $1 AND queue = $2 GROUP BY state`
+// Unix time of the oldest of each; a delivery waiting for its next attempt
+// after one failed since its last replay counts as retryable, whether
+// River keeps it available or retryable. It is written against the
+// river_job table of River v0.51.2.
+const postgresStats = `SELECT CASE WHEN state IN ('available', 'scheduled', 'pending')
+		AND coalesce((errors[array_upper(errors, 1)]->>'attempt')::int, 0) > coalesce((metadata->>'` + inbox.ReplayBaseKey + `')::int, 0)
+		THEN 'retryable' ELSE state::text END AS shown,
+	count(*), coalesce(extract(epoch FROM min(created_at))::float8, 0)
+	FROM river_job WHERE kind = $1 AND queue = $2 GROUP BY shown`
 
 // stats counts the deliveries of queue.
 func stats(ctx context.Context, pool *pgxpool.Pool, queue string) (inbox.Stats, error) {

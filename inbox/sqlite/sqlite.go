@@ -216,9 +216,15 @@ const (
 		AND state IN ('discarded', 'cancelled')
 		RETURNING id`
 	// sqliteStats counts the deliveries of a queue by River state, with
-	// the Unix time of the oldest of each.
-	sqliteStats = `SELECT state, count(*), coalesce(unixepoch(min(created_at), 'subsec'), 0) FROM river_job
-		WHERE kind = ? AND queue = ? GROUP BY state`
+	// the Unix time of the oldest of each; a delivery waiting for its next
+	// attempt after one failed since its last replay counts as retryable,
+	// whether River keeps it available (a next attempt under 5 s away) or
+	// retryable.
+	sqliteStats = `SELECT CASE WHEN state IN ('available', 'scheduled', 'pending')
+			AND coalesce(json_extract(errors, '$[#-1].attempt'), 0) > coalesce(json_extract(metadata, '$.` + inbox.ReplayBaseKey + `'), 0)
+			THEN 'retryable' ELSE state END AS shown,
+		count(*), coalesce(unixepoch(min(created_at), 'subsec'), 0) FROM river_job
+		WHERE kind = ? AND queue = ? GROUP BY shown`
 	// sqliteUnfinished counts the deliveries of a file not yet handled:
 	// pending, running, retrying or dead.
 	sqliteUnfinished = `SELECT count(*) FROM river_job WHERE kind = ? AND state <> 'completed'`

@@ -35,8 +35,11 @@ They work while listen runs on the same database, SQLite or PostgreSQL,
 and never touch a running delivery. The states: pending (waiting for a
 worker), running, retrying (an attempt failed, another will come),
 handled, dead (every attempt failed, or it did not parse; kept until
-replayed or purged). Exit status: 0 on success, 1 when nothing matched,
-2 for a usage error.`,
+replayed or purged). replay gives each dead delivery a fresh budget of the
+attempts it had (listen's -max-attempts), whose backoff starts over: it
+reads pending until an attempt after the replay fails. replay and purge
+change only what is still dead, and print exactly what they did. Exit
+status: 0 on success, 1 when nothing matched, 2 for a usage error.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		storeFlags(fs)
 		return nil

@@ -102,7 +102,7 @@ var listenCommand = &command{
 		fs.StringVar(&c.forwardTo, "forward-to", "", "absolute http or https URL of your app, to POST each stored delivery to; DAILYHOOK_FORWARD_TO is read when neither it nor -print is given, and keeps credentials in the URL out of ps")
 		fs.BoolVar(&c.print, "print", false, "consume each stored delivery by printing it, without forwarding it anywhere: it is then done")
 		fs.IntVar(&c.workers, "workers", inbox.DefaultWorkers, "deliveries forwarded at once")
-		fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered; applies to the deliveries pending at start too")
+		fs.IntVar(&c.maxAttempts, "max-attempts", inbox.DefaultMaxAttempts, "attempts per delivery before it is dead-lettered; applies to the deliveries pending at start too, counted from their last replay: a delivery gets at most max(N, its attempts so far + 1)")
 		fs.DurationVar(&c.forwardTimeout, "forward-timeout", 10*time.Second, "how long your app may take to answer")
 		fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
 		fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")

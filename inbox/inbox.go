@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -98,10 +99,15 @@ type Delivery struct {
 	// its job's creation, within the acknowledgement's latency of it.
 	ReceivedAt time.Time `json:"-"`
 	// Body is the delivery exactly as received. It is stored as a JSON
-	// string ("text") when it is valid UTF-8, as every delivery of Daily's
-	// is, so that River's UI and a look at the database show it; and as
+	// value ("json") when it is a compact JSON object and the store keeps
+	// a JSON value's text (SQLite's JSONB does), as a JSON string ("text")
+	// otherwise when it is valid UTF-8, as every delivery of Daily's is,
+	// so that River's UI and a look at the database show it; and as
 	// base64 ("body") otherwise, so that the database keeps every byte.
 	Body []byte `json:"-"`
+	// embed stores a compact JSON body as a JSON value, in a store that
+	// preserves its text (Store.PreservesJSON).
+	embed bool
 	// ParseError is why the delivery did not parse when it was received,
 	// or "". Such a delivery is dead-lettered at its first attempt, to be
 	// replayed once a newer version of this module can parse it.
@@ -121,14 +127,15 @@ const SourcePipecat = "pipecat"
 // is the body's (it is stored only under a key not made from it), and the
 // time of receipt, which is the row's created_at.
 type deliveryJSON struct {
-	Type       string  `json:"type,omitempty"`
-	Room       string  `json:"room,omitempty"`
-	Key        string  `json:"key"`
-	ID         string  `json:"id,omitempty"`
-	Text       *string `json:"text,omitempty"`
-	Body       []byte  `json:"body,omitempty"`
-	ParseError string  `json:"parse_error,omitempty"`
-	Source     string  `json:"source,omitempty"`
+	Type       string          `json:"type,omitempty"`
+	Room       string          `json:"room,omitempty"`
+	Key        string          `json:"key"`
+	ID         string          `json:"id,omitempty"`
+	Text       *string         `json:"text,omitempty"`
+	JSON       json.RawMessage `json:"json,omitempty"`
+	Body       []byte          `json:"body,omitempty"`
+	ParseError string          `json:"parse_error,omitempty"`
+	Source     string          `json:"source,omitempty"`
 }
 
 // MarshalJSON writes d in its stored form: its body as text when it is
@@ -139,13 +146,32 @@ func (d Delivery) MarshalJSON() ([]byte, error) {
 	if d.ID != "" && d.Key != IDKey(d.ID) {
 		j.ID = d.ID
 	}
-	if utf8.Valid(d.Body) {
+	switch {
+	case d.embed && compactObject(d.Body):
+		j.JSON = d.Body
+	case utf8.Valid(d.Body):
 		text := string(d.Body)
 		j.Text = &text
-	} else {
+	default:
 		j.Body = d.Body
 	}
 	return json.Marshal(j)
+}
+
+// compactObject reports whether body is a JSON object with no
+// insignificant white space, whose text a JSON value in a store that
+// preserves it gives back byte for byte.
+func compactObject(body []byte) bool {
+	// encoding/json escapes these in a json.RawMessage it writes (and
+	// River encodes args with it): the text would change.
+	if len(body) < 2 || body[0] != '{' || bytes.ContainsAny(body, "<>&\u2028\u2029") || !json.Valid(body) {
+		return false
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, body) != nil {
+		return false
+	}
+	return bytes.Equal(buf.Bytes(), body)
 }
 
 // UnmarshalJSON reads d in its stored form.
@@ -155,8 +181,11 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Room: j.Room, Body: j.Body, ParseError: j.ParseError, Source: j.Source}
-	if j.Text != nil {
+	switch {
+	case j.Text != nil:
 		d.Body = []byte(*j.Text)
+	case j.JSON != nil:
+		d.Body = j.JSON
 	}
 	if d.ParseError == "" && (d.Type == "" || d.ID == "") {
 		typ, id := bodyMeta(d.Body, d.Source)
@@ -347,7 +376,7 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: telemetry: %w", ErrConfig, err)
 	}
-	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
+	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay, s.PreservesJSON}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
 		completions: make(chan completion), workersStopped: make(chan struct{})}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
@@ -579,7 +608,7 @@ func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // receive stores the authentic delivery body, answers, and returns the
 // status; 0 when the client left before the outcome was known.
 func (in *Inbox) receive(ctx context.Context, w http.ResponseWriter, body []byte, received time.Time) int {
-	d := Delivery{ReceivedAt: received.UTC(), Body: body}
+	d := Delivery{ReceivedAt: received.UTC(), Body: body, embed: in.hooks.preservesJSON}
 	opts := &river.InsertOpts{Queue: in.cfg.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, Metadata: traceMetadata(ctx)}
 	ev, perr := in.cfg.Parser.Parse(body)
 	if perr != nil {

@@ -180,3 +180,44 @@ func typed(typ, id string) []byte {
 	}
 	return fmt.Appendf(nil, `{"version":"1.0.0","type":%q,"id":%q,"event_ts":1708526033.049,"payload":%s}`, typ, id, payload)
 }
+
+// TestStoredBodyExact stores bodies of every shape in the SQLite inbox,
+// which keeps a compact JSON object as a JSON value and anything else as
+// text or base64, and reads each back byte for byte.
+func TestStoredBodyExact(t *testing.T) {
+	in := openSQLite(t, inbox.Config{Workers: -1, Handle: nopHandle})
+	bodies := []string{
+		`{"version":"1.0.0","type":"meeting.started","id":"e-1","payload":{"room":"r","start_ts":1708526032.672}}`,
+		`{"type":"x","id":"e-2","s":"quote \" backslash \\ slash \/ tab \t nl \n","u":"\u00e9\u0000\ud83d\ude00","raw":"é😀 ünïcode"}`,
+		`{"type":"x","id":"e-3","n":[0,-0,1.50,1e3,1E-7,-12345678901234567890123,0.1e+2],"b":[true,false,null],"e":{},"a":[]}`,
+		`{"type":"x","id":"e-4","dup":1,"dup":2,"order":{"z":1,"a":2,"m":{"b":[{"y":1,"x":2}]}}}`,
+		`{"type":"x","id":"e-5","url":"https://example.com/?a=1&b=<2>"}`,
+		`{"type":"x","id":"e-6","ls":"line\u2028sep"}`,
+		"{\"type\":\"x\",\"id\":\"e-7\",\"raw2028\":\"a\u2028b\"}",
+		`{ "type": "x", "id": "e-8", "spaced": true }`,
+		`[1,2,3]`,
+		`not json at all`,
+		"\xff\xfe binary",
+	}
+	for _, b := range bodies {
+		if got := post(t, in, []byte(b)); got != 200 {
+			t.Fatalf("POST %q = %d", b, got)
+		}
+	}
+	all, err := in.List(context.Background(), inbox.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, e := range all {
+		stored[string(e.Delivery.Body)] = true
+	}
+	for _, b := range bodies {
+		if !stored[b] {
+			t.Errorf("the body %q did not come back byte for byte", b)
+		}
+	}
+	if len(all) != len(bodies) {
+		t.Errorf("%d stored, want %d", len(all), len(bodies))
+	}
+}

@@ -75,7 +75,7 @@ func (in *Inbox) receivePipecat(ctx context.Context, w http.ResponseWriter, r *h
 		w.WriteHeader(http.StatusOK) // verified; a test is never stored
 		return http.StatusOK
 	}
-	d := Delivery{Source: SourcePipecat, ID: h.ID, Key: PipecatKey(h.ID), ReceivedAt: received.UTC(), Body: body}
+	d := Delivery{Source: SourcePipecat, ID: h.ID, Key: PipecatKey(h.ID), ReceivedAt: received.UTC(), Body: body, embed: in.hooks.preservesJSON}
 	opts := &river.InsertOpts{Queue: in.cfg.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, Metadata: traceMetadata(ctx)}
 	ev, perr := pipecat.Parse(body)
 	if perr != nil {

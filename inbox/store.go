@@ -43,6 +43,12 @@ type Store[TTx any] struct {
 	// left alone. Nil replays through River's JobRetry, one attempt more,
 	// with the state checked apart from the change.
 	Replay func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error)
+	// PreservesJSON reports that the database gives back a JSON value of
+	// a job's args with its text unchanged but for insignificant white
+	// space, as SQLite's JSONB does (PostgreSQL's jsonb reorders keys). A
+	// compact JSON body is then stored as a JSON value rather than an
+	// escaped string: about 180 bytes less a delivery of Daily's.
+	PreservesJSON bool
 }
 
 // ReplayBaseKey is the key, in a replayed job's metadata, of the number of
@@ -57,6 +63,8 @@ type storeHooks struct {
 	close  func() error
 	stats  func(ctx context.Context) (Stats, error)
 	replay func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error)
+	// preservesJSON is Store.PreservesJSON.
+	preservesJSON bool
 }
 
 // riverClient is what the inbox uses of a *river.Client[TTx], whatever

@@ -132,6 +132,9 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		Close:  f.close,
 		Stats:  f.stats,
 		Replay: f.replay,
+		// River stores args as JSONB, which keeps each string's and
+		// number's text as written.
+		PreservesJSON: true,
 	}, cfg)
 	if err != nil {
 		return fail(err)

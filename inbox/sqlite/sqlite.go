@@ -126,7 +126,7 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		return fail(err)
 	}
 	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{
-		Driver: riversqlite.New(db),
+		Driver: wakingDriver{riversqlite.New(db)},
 		Commit: f.commit,
 		Check:  f.check,
 		Close:  f.close,
@@ -296,8 +296,24 @@ type sqliteFile struct {
 	client *river.Client[*sql.Tx]
 }
 
-// commit inserts params and completes jobs in one transaction.
+// A wakingDriver is River's SQLite driver reporting no listener. River's
+// SQLite driver emulates LISTEN/NOTIFY by polling a table every 50 ms, so
+// a delivery to an idle inbox waited for that poll; with no listener,
+// River wakes its own producer as soon as InsertMany commits (and polls
+// for the rest, every PollInterval).
+type wakingDriver struct{ *riversqlite.Driver }
+
+// SupportsListener reports false: see wakingDriver.
+func (wakingDriver) SupportsListener() bool { return false }
+
+// commit inserts params and completes jobs in one transaction. Receipts
+// alone, as an idle or lightly loaded inbox has them, go through River's
+// InsertMany, whose commit wakes the workers at once; with completions,
+// the workers are awake already.
 func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) ([]*rivertype.JobInsertResult, error) {
+	if len(jobs) == 0 && len(params) > 0 {
+		return f.client.InsertMany(ctx, params)
+	}
 	tx, err := f.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

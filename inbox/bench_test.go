@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/dailywebhooks/events/inbox/inboxtest"
 	"github.com/dailywebhooks/events/inbox/postgres"
@@ -212,4 +213,35 @@ func BenchmarkFloorInsert(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkIdleWake measures, on SQLite, the time from the 200 of a
+// delivery to an idle inbox to its Handle: each delivery comes alone,
+// 100 ms after the last was handled. It reports the median and the
+// longest (idle-p50-ms, idle-max-ms).
+//
+//	go test -run '^$' -bench IdleWake -benchtime 20x ./inbox
+func BenchmarkIdleWake(b *testing.B) {
+	handled := make(chan time.Time, 1)
+	in := openSQLite(b, inbox.Config{Handle: func(context.Context, eventsEvent) error {
+		handled <- time.Now()
+		return nil
+	}})
+	srv := httptest.NewServer(in)
+	defer srv.Close()
+	var lat []time.Duration
+	for i := 0; b.Loop(); i++ {
+		time.Sleep(100 * time.Millisecond) // idle: longer than any poll
+		r, _ := eventstest.Signer{Secret: secret}.NewRequest(srv.URL, delivery(fmt.Sprint("idle-", i)))
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("POST: %v %v", resp, err)
+		}
+		acked := time.Now()
+		resp.Body.Close()
+		lat = append(lat, (<-handled).Sub(acked))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "idle-p50-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "idle-max-ms")
 }

@@ -13,6 +13,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -728,6 +730,12 @@ func (in *Inbox) write() {
 // wanted. When the store cannot keep deliveries (its file vanished), the
 // completions still commit, to the open file.
 func (in *Inbox) commit(ins []*insert, comps []completion) {
+	// Rows are locked in the order they are written: in key order, and
+	// the completions in ID order, two replicas writing overlapping
+	// batches at once wait for each other rather than deadlock, which
+	// PostgreSQL would break by failing one commit (answered 503).
+	slices.SortStableFunc(ins, func(a, b *insert) int { return strings.Compare(a.d.Key, b.d.Key) })
+	slices.SortFunc(comps, func(a, b completion) int { return cmp.Compare(a.job.ID, b.job.ID) })
 	params := make([]river.InsertManyParams, 0, len(ins))
 	index := make(map[string]int, len(ins))
 	first := make(map[string]*insert, len(ins))

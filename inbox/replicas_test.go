@@ -42,13 +42,17 @@ func TestInboxReplicas(t *testing.T) {
 	tl := newTally()
 	v := newVerifier(t)
 	var urls []string
+	var first *inbox.Inbox
 	for range 3 {
-		in, err := postgres.Open(ctx, url, inbox.Config{Verifier: v, Handle: tl.handle(nil), Logger: quietLogger(), Workers: 4})
+		in, err := postgres.Open(ctx, url, inbox.Config{Verifier: v, Handle: tl.handle(nil), Logger: testLogger(t), Workers: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := in.Start(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if first == nil {
+			first = in
 		}
 		srv := httptest.NewServer(in)
 		t.Cleanup(func() {
@@ -104,7 +108,9 @@ func TestInboxReplicas(t *testing.T) {
 		t.Fatalf("not acknowledged: %v", bad)
 	}
 	tl.waitHandled(t, ids, 60*time.Second)
-	time.Sleep(500 * time.Millisecond) // time for a second handling to show
+	// Settled once every stored delivery is handled: none is left that a
+	// second handling could come from.
+	waitList(t, first, inbox.Filter{States: []inbox.State{inbox.StateHandled}}, n)
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	for _, id := range ids {

@@ -193,7 +193,9 @@ func TestInboxDeliversOnce(t *testing.T) {
 		}
 	}
 	tl.waitHandled(t, ids, 20*time.Second)
-	time.Sleep(300 * time.Millisecond) // time for a duplicate to show
+	// Settled once every stored delivery is handled: a duplicate would be
+	// a stored delivery more.
+	waitList(t, in, inbox.Filter{States: []inbox.State{inbox.StateHandled}}, len(ids))
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	for _, id := range ids {
@@ -340,7 +342,7 @@ func TestInboxFlakyHandler(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(200 * time.Millisecond)
+	waitList(t, in, inbox.Filter{States: []inbox.State{inbox.StateHandled}}, len(ids))
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	attempts := 0

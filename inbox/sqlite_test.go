@@ -250,9 +250,11 @@ func TestSQLiteReplacedFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("someone else's file"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // the watch notices without a delivery
-	if !strings.Contains(logs.String(), "removed or replaced") {
-		t.Errorf("the replacement was not noticed:\n%s", logs.String())
+	// The watch notices without a delivery, within a second or two.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "removed or replaced"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the replacement was not noticed:\n%s", logs.String())
+		}
 	}
 	stop(t, in)
 	if b, _ := os.ReadFile(path); string(b) != "someone else's file" {

@@ -34,7 +34,7 @@ func (quickRetry) NextRetry(*rivertype.JobRow) time.Time {
 	return time.Now().Add(10 * time.Millisecond)
 }
 
-// quietLogger drops River's and the inbox's logs below errors.
+// quietLogger drops every log, for the benchmarks.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
@@ -139,7 +139,7 @@ func openSQLite(t testing.TB, cfg inbox.Config) *inbox.Inbox {
 		cfg.Verifier = newVerifier(t)
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = quietLogger()
+		cfg.Logger = testLogger(t)
 	}
 	in, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inbox.db"), cfg)
 	if err != nil {
@@ -425,7 +425,7 @@ func TestInboxStoresBeforeWorkersRun(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	tl := newTally()
-	cfg := inbox.Config{Verifier: newVerifier(t), Handle: tl.handle(nil), Logger: quietLogger()}
+	cfg := inbox.Config{Verifier: newVerifier(t), Handle: tl.handle(nil), Logger: testLogger(t)}
 	receiver, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)

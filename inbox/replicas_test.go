@@ -127,7 +127,7 @@ func TestPostgresListAndStats(t *testing.T) {
 	pg := inboxtest.StartPostgres(t)
 	ctx := context.Background()
 	release := make(chan struct{})
-	in, err := postgres.Open(ctx, pg.NewDatabase(t), inbox.Config{Verifier: newVerifier(t), Logger: quietLogger(), Workers: 1,
+	in, err := postgres.Open(ctx, pg.NewDatabase(t), inbox.Config{Verifier: newVerifier(t), Logger: testLogger(t), Workers: 1,
 		Handle: func(ctx context.Context, ev events.Event) error {
 			<-release
 			return nil

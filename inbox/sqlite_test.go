@@ -48,7 +48,7 @@ func TestSQLitePathsAreFiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, name)
-			in, err := sqlite.Open(context.Background(), path, inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Workers: -1, Logger: quietLogger()})
+			in, err := sqlite.Open(context.Background(), path, inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Workers: -1, Logger: testLogger(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestSQLitePathsAreFiles(t *testing.T) {
 func TestSQLiteOneWorkerProcess(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "inbox.db")
-	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: quietLogger()}
+	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: testLogger(t)}
 	first, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestSQLiteResumeOnlyUnderLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
-	cfg := inbox.Config{Verifier: newVerifier(t), Logger: quietLogger(), Handle: func(ctx context.Context, ev events.Event) error {
+	cfg := inbox.Config{Verifier: newVerifier(t), Logger: testLogger(t), Handle: func(ctx context.Context, ev events.Event) error {
 		started <- struct{}{}
 		<-release
 		return nil
@@ -147,7 +147,7 @@ func TestSQLiteResumeOnlyUnderLock(t *testing.T) {
 func TestSQLiteMaxAttemptsApplied(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "inbox.db")
-	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: quietLogger(), Workers: -1, MaxAttempts: 3}
+	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: testLogger(t), Workers: -1, MaxAttempts: 3}
 	receiver, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +213,7 @@ func TestSQLiteVanishedFile(t *testing.T) {
 		t.Errorf("the log does not say where the delivery was saved:\n%s", logs.String())
 	}
 	tl := newTally()
-	cfg.Workers, cfg.Handle, cfg.Logger = 0, tl.handle(nil), quietLogger()
+	cfg.Workers, cfg.Handle, cfg.Logger = 0, tl.handle(nil), testLogger(t)
 	again, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +281,7 @@ func TestSQLiteOrphanedWAL(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "inbox.db")
-	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: quietLogger(), Workers: -1}
+	cfg := inbox.Config{Verifier: newVerifier(t), Handle: nopHandle, Logger: testLogger(t), Workers: -1}
 	in, err := sqlite.Open(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)

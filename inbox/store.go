@@ -11,6 +11,11 @@ import (
 // A Store is a River driver with what a database package adds to it, for
 // [NewStore]. The packages sqlite and postgres of this module build one;
 // the inbox package itself imports no database.
+//
+// Unstable: Store, [Counter] and [Rows] are the seam between the inbox and
+// the store packages of this module, exported for them alone, as River's
+// riverdriver is. Their API may change in any release; do not implement
+// them outside this module.
 type Store[TTx any] struct {
 	// Driver is River's driver over the database. Required.
 	Driver riverdriver.Driver[TTx]

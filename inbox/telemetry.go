@@ -56,7 +56,7 @@ type Stats struct {
 
 // A Counter adds up the rows of a store's count of its jobs into Stats:
 // the store packages count by River state, and the Counter maps those
-// onto States.
+// onto States. Unstable: see [Store].
 type Counter struct {
 	jobs   map[State]int64
 	oldest float64
@@ -78,6 +78,7 @@ func (c *Counter) Add(s rivertype.JobState, n int64, oldest float64) {
 }
 
 // Rows are the rows of a query, as *sql.Rows and pgx.Rows give them.
+// Unstable: see [Store].
 type Rows interface {
 	Next() bool
 	Scan(dest ...any) error

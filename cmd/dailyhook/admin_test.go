@@ -433,7 +433,16 @@ func TestTraceLinks(t *testing.T) {
 	for range 3 {
 		<-done
 	}
-	time.Sleep(50 * time.Millisecond) // the attempts' spans end after Handle
+	// The attempts' spans end after Handle returns.
+	waitFor(t, 10*time.Second, "three attempt spans ended", func() bool {
+		n := 0
+		for _, s := range rec.Ended() {
+			if s.Name() == "dailyhook.attempt" {
+				n++
+			}
+		}
+		return n >= 3
+	})
 	received := map[string]sdktrace.ReadOnlySpan{}
 	var attempts []sdktrace.ReadOnlySpan
 	for _, s := range rec.Ended() {

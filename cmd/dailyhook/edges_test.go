@@ -146,7 +146,8 @@ func TestListenStoreOnlyKeepsEvents(t *testing.T) {
 				t.Fatalf("POST %s = %d", id, got)
 			}
 		}
-		time.Sleep(200 * time.Millisecond) // time for a worker, if one ran, to take them
+		// A store-only listen runs no worker (Workers -1): nothing can
+		// take them, and the check below sees them all still pending.
 		l.stop(t)
 		for _, id := range ids[2*round : 2*round+2] {
 			if want := "stored participant.joined " + id + "\n"; !strings.Contains(l.stdout.String(), want) {
@@ -206,7 +207,10 @@ func TestListenRedactsForwardURL(t *testing.T) {
 	waitFor(t, 10*time.Second, "both attempts failed", func() bool {
 		return strings.Count(l.stderr.String(), "answered 500") >= 2
 	})
-	time.Sleep(200 * time.Millisecond) // the dead-lettering commits
+	waitFor(t, 10*time.Second, "the delivery is dead, its errors stored", func() bool {
+		code, _, _ := runCmd(t, nil, "", "inbox", "dead", "-db", db)
+		return code == 0
+	})
 	l.stop(t)
 	outputs := map[string]string{"stderr": l.stderr.String(), "stdout": l.stdout.String()}
 	files, _ := filepath.Glob(db + "*")

@@ -76,6 +76,10 @@ type DailyConfig struct {
 	// Logger, when not nil, is told of each API call, with its status,
 	// and each delivery attempt, with its outcome.
 	Logger *slog.Logger
+	// SIPReadyAfter is how long after its creation a room's SIP endpoint
+	// becomes ready, and dialin.ready goes through the webhook. Zero means
+	// DefaultSIPReadyAfter.
+	SIPReadyAfter time.Duration
 	// PipecatURL, when not empty, is the endpoint of an organization's
 	// Pipecat Cloud webhook, to which SendPipecat delivers, signed with
 	// PipecatSecret ("whsec_" and base64).
@@ -166,6 +170,7 @@ func NewDaily(cfg DailyConfig) *Daily {
 	cfg.AnswerTimeout = cmp.Or(cfg.AnswerTimeout, 5*time.Second)
 	cfg.Backoff = cmp.Or(cfg.Backoff, time.Minute)
 	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, 15*time.Minute)
+	cfg.SIPReadyAfter = cmp.Or(cfg.SIPReadyAfter, DefaultSIPReadyAfter)
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}

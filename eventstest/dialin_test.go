@@ -80,12 +80,13 @@ func TestPinlessCircle(t *testing.T) {
 }
 
 // TestSIPEndpointReady: a room with SIP dial-in has its endpoint ready
-// only after SIPReadyAfter; a pinlessCallUpdate before then is refused
+// only after SIPReadyAfter (2 s here, so that the updates before it are
+// surely before it); a pinlessCallUpdate before then is refused
 // with 409 and the call stays on hold, so that the update after connects
 // it; one with a callDomain the fake did not issue is refused with 404.
 func TestSIPEndpointReady(t *testing.T) {
 	ctx := context.Background()
-	daily := eventstest.NewDaily(eventstest.DailyConfig{})
+	daily := eventstest.NewDaily(eventstest.DailyConfig{SIPReadyAfter: 2 * time.Second})
 	defer daily.Close()
 	dc := dialin.NewClient(daily.APIKey)
 	dc.BaseURL = daily.URL
@@ -114,7 +115,7 @@ func TestSIPEndpointReady(t *testing.T) {
 			got = append(got, status(dc.PinlessCallUpdate(ctx, call.CallID, call.CallDomain, room.SIPEndpoint)))
 			// Retry, as a receiver does, until the endpoint is ready.
 			last := http.StatusConflict
-			for deadline := time.Now().Add(5 * time.Second); last == http.StatusConflict && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(10 * time.Second); last == http.StatusConflict && time.Now().Before(deadline); {
 				<-time.After(20 * time.Millisecond)
 				last = status(dc.PinlessCallUpdate(ctx, call.CallID, call.CallDomain, room.SIPEndpoint))
 			}
@@ -128,7 +129,7 @@ func TestSIPEndpointReady(t *testing.T) {
 	if _, err := dc.CreateConfig(ctx, dialin.Config{PhoneNumber: "+12555599999", RoomCreationAPI: hook.URL, HMAC: pinless}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := daily.PlaceCall(ctx, eventstest.CallSpec{HoldWindow: 10 * time.Second})
+	res, err := daily.PlaceCall(ctx, eventstest.CallSpec{HoldWindow: 20 * time.Second})
 	if err != nil || !res.Connected {
 		t.Fatalf("PlaceCall = %+v, %v", res, err)
 	}

@@ -25,9 +25,10 @@ type Room struct {
 	Endpoint string `json:"-"`
 }
 
-// SIPReadyAfter is how long after its creation a room's SIP endpoint of a
-// fake Daily becomes ready, and dialin.ready goes through the webhook.
-const SIPReadyAfter = 300 * time.Millisecond
+// DefaultSIPReadyAfter is how long after its creation a room's SIP
+// endpoint of a fake Daily becomes ready by default
+// (DailyConfig.SIPReadyAfter).
+const DefaultSIPReadyAfter = 300 * time.Millisecond
 
 // wire returns rm as the fake's API answers it.
 func (rm Room) wire() map[string]any {
@@ -42,7 +43,8 @@ func (rm Room) wire() map[string]any {
 
 // createRoom serves POST /v1/rooms: a room, with SIP dial-in when its
 // properties.sip has sip_mode "dial-in"; its endpoint becomes ready
-// SIPReadyAfter later, when dialin.ready goes through the webhook.
+// DailyConfig.SIPReadyAfter later, when dialin.ready goes through the
+// webhook.
 func (d *Daily) createRoom(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name       string `json:"name"`
@@ -74,7 +76,7 @@ func (d *Daily) createRoom(w http.ResponseWriter, r *http.Request) {
 	d.dial.rooms[rm.Name] = rm
 	d.dial.mu.Unlock()
 	if rm.Endpoint != "" {
-		time.AfterFunc(SIPReadyAfter, func() { d.sipReady(*rm) })
+		time.AfterFunc(d.cfg.SIPReadyAfter, func() { d.sipReady(*rm) })
 	}
 	writeJSON(w, rm.wire())
 }
@@ -91,12 +93,15 @@ func (d *Daily) getRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, rm.wire())
 }
 
-// sipReady makes rm's SIP endpoint ready, and sends dialin.ready through
-// the webhook, when there is one.
+// sipReady sends dialin.ready through the webhook, when there is one, and
+// then makes rm's SIP endpoint ready: a call connected to it, and its
+// dialin.connected, come after dialin.ready.
 func (d *Daily) sipReady(rm Room) {
-	d.dial.mu.Lock()
-	d.dial.endpoints[rm.Endpoint] = true
-	d.dial.mu.Unlock()
+	defer func() {
+		d.dial.mu.Lock()
+		d.dial.endpoints[rm.Endpoint] = true
+		d.dial.mu.Unlock()
+	}()
 	if _, ok := d.Webhook(); !ok {
 		return
 	}

@@ -69,7 +69,7 @@ func (in *Inbox) receivePipecat(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	body, h, err := in.cfg.Pipecat.VerifyRequest(r)
 	if err != nil {
-		return refuse(pipecatStatus(err), err)
+		return refuse(events.RequestStatus(err, true), err)
 	}
 	if r.Header.Get(pipecat.HeaderTest) == "true" {
 		w.WriteHeader(http.StatusOK) // verified; a test is never stored
@@ -87,11 +87,6 @@ func (in *Inbox) receivePipecat(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("pipecat.event.type", d.Type), attribute.String("pipecat.message.id", d.ID))
 	return in.store1(ctx, w, d, opts, received)
-}
-
-// pipecatStatus is the status of a Pipecat Cloud request refused.
-func pipecatStatus(err error) int {
-	return events.RequestStatus(err, true)
 }
 
 // pipecatIDKey is the context key of a Pipecat Cloud delivery's message id.

@@ -249,22 +249,17 @@ func (e *Envelope) decodeMembers(w wireEnvelope) error {
 	return nil
 }
 
-// kind names the JSON type of the value raw, for errors.
+// kind names the JSON type of the value raw, for errors: "an object",
+// "a string", … or "absent".
 func kind(raw []byte) string {
-	if len(raw) == 0 {
-		return "absent"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
+	switch t := jsonType(raw); t {
+	case "absent", "null":
+		return t
+	case "object", "array":
+		return "an " + t
+	case "bool":
 		return "a boolean"
-	case 'n':
-		return "null"
+	default:
+		return "a " + t
 	}
-	return "a number"
 }

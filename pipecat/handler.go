@@ -2,7 +2,6 @@ package pipecat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -113,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, hdr, err := h.Verifier.VerifyRequest(r)
 	if err != nil {
-		h.refuse(w, r, requestStatus(err), err)
+		h.refuse(w, r, events.RequestStatus(err, true), err) // the root receivers' statuses
 		return
 	}
 	ev, err := Parse(body)
@@ -128,19 +127,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithValue(context.WithValue(r.Context(), headersKey{}, hdr), testKey{}, test)
 	h.deliver(w, r.WithContext(ctx), ev, hdr.ID)
-}
-
-// requestStatus is the status of a request VerifyRequest refused.
-func requestStatus(err error) int {
-	switch {
-	case errors.Is(err, events.ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, events.ErrBodyBudget):
-		return http.StatusServiceUnavailable
-	case errors.Is(err, events.ErrBodyRead):
-		return http.StatusBadRequest
-	}
-	return http.StatusUnauthorized
 }
 
 // deliver hands ev, of message id, to Handle unless it was handled or is

@@ -148,9 +148,12 @@ func keyIs(quoted []byte, name string) bool {
 	return len(quoted) == len(name)+2 && string(quoted[1:len(quoted)-1]) == name
 }
 
-// jsonType names the JSON type of the valid value b, as encoding/json's
-// errors do.
+// jsonType names the JSON type of the value b ("absent" for none), as
+// encoding/json's errors do.
 func jsonType(b []byte) string {
+	if len(b) == 0 {
+		return "absent"
+	}
 	switch b[0] {
 	case '{':
 		return "object"

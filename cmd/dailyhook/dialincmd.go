@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/dailywebhooks/events/dialin"
 	"github.com/dailywebhooks/events/internal/term"
@@ -180,34 +179,13 @@ func printConfig(w io.Writer, c *dialin.Config) {
 // dialinVerb returns the dialin verb name, with the shared flags, the
 // flags that more defines, and run.
 func dialinVerb(name, usage, short string, more func(*flag.FlagSet, *dialinOpts), run func(context.Context, *dialinOpts, []string) error) *command {
-	return &command{
-		name:  name,
-		usage: strings.TrimSpace("[-base-url URL] [-json] " + usage),
-		short: short,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			o := dialinFlags(fs)
-			if more != nil {
-				more(fs, o)
-			}
-			return func(ctx context.Context, e *env, args []string) error {
-				key := e.getenv("DAILY_API_KEY")
-				if key == "" {
-					return fmt.Errorf("%w: set DAILY_API_KEY to your Daily API key", errUsage)
-				}
-				o.e, o.client = e, dialin.NewClient(key)
-				o.client.BaseURL = o.baseURL(e)
-				return run(ctx, o, args)
-			}
-		},
-	}
+	return apiVerb(name, usage, short, dialinFlags, more, func(o *dialinOpts, e *env, key string) {
+		o.e, o.client = e, dialin.NewClient(key)
+		o.client.BaseURL = o.baseURL(e)
+	}, run)
 }
 
 // oneID adapts run, of a verb that takes exactly one configuration ID.
 func oneID(run func(ctx context.Context, o *dialinOpts, id string) error) func(context.Context, *dialinOpts, []string) error {
-	return func(ctx context.Context, o *dialinOpts, args []string) error {
-		if len(args) != 1 {
-			return fmt.Errorf("%w: it takes the configuration's ID, and nothing else", errUsage)
-		}
-		return run(ctx, o, args[0])
-	}
+	return one("the configuration's ID", run)
 }

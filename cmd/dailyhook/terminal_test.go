@@ -31,7 +31,6 @@ func hostileDelivery(i int, s string) []byte {
 	q := fmt.Sprintf("%q", s) // a JSON string for these inputs
 	q = strings.ReplaceAll(q, `\x1b`, `\u001b`)
 	q = strings.ReplaceAll(q, `\a`, `\u0007`)
-	q = strings.ReplaceAll(q, `\u009b`, `\u009b`)
 	return fmt.Appendf(nil, `{"version":"1.0.0","type":%s,"id":%s,"event_ts":1708526033.049,"payload":{"room":%s}}`,
 		strings.Replace(q, `"`, fmt.Sprintf(`"t%d.`, i), 1), strings.Replace(q, `"`, fmt.Sprintf(`"i%d.`, i), 1), q)
 }

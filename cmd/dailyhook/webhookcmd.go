@@ -38,12 +38,12 @@ before or after the UUID.`,
 	},
 	verbs: []*command{
 		webhookVerb("list", "", "list the domain's webhooks", nil, runWebhooksList),
-		webhookVerb("get", "UUID", "print one webhook", nil, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+		webhookVerb("get", "UUID", "print one webhook", nil, one("the webhook's UUID", func(ctx context.Context, o *apiOpts, uuid string) error {
 			w, err := o.client.Get(ctx, uuid)
 			return o.show(w, false, err)
 		})),
 		webhookVerb("create", "-url URL", "create the domain's webhook; Daily first sends it the verification request", paramFlags, runWebhooksCreate),
-		webhookVerb("update", "UUID", "change a webhook; a FAILED one becomes ACTIVE again", paramFlags, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+		webhookVerb("update", "UUID", "change a webhook; a FAILED one becomes ACTIVE again", paramFlags, one("the webhook's UUID", func(ctx context.Context, o *apiOpts, uuid string) error {
 			p, err := o.params()
 			if err != nil {
 				return err
@@ -51,14 +51,14 @@ before or after the UUID.`,
 			w, err := o.client.Update(ctx, uuid, p)
 			return o.show(w, false, err)
 		})),
-		webhookVerb("delete", "UUID", "delete a webhook", nil, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+		webhookVerb("delete", "UUID", "delete a webhook", nil, one("the webhook's UUID", func(ctx context.Context, o *apiOpts, uuid string) error {
 			if err := o.client.Delete(ctx, uuid); err != nil {
 				return err
 			}
 			fmt.Fprintf(o.e.stdout, "deleted %s\n", uuid)
 			return nil
 		})),
-		webhookVerb("reactivate", "UUID", "make a FAILED webhook ACTIVE again", nil, one(func(ctx context.Context, o *apiOpts, uuid string) error {
+		webhookVerb("reactivate", "UUID", "make a FAILED webhook ACTIVE again", nil, one("the webhook's UUID", func(ctx context.Context, o *apiOpts, uuid string) error {
 			w, err := o.client.Reactivate(ctx, uuid)
 			return o.show(w, false, err)
 		})),
@@ -96,12 +96,22 @@ func paramFlags(fs *flag.FlagSet, o *apiOpts) {
 // webhookVerb returns the webhooks verb name, with the shared flags, the
 // flags that more defines, and run.
 func webhookVerb(name, usage, short string, more func(*flag.FlagSet, *apiOpts), run func(context.Context, *apiOpts, []string) error) *command {
+	return apiVerb(name, usage, short, apiFlags, more, func(o *apiOpts, e *env, key string) {
+		o.e, o.client = e, webhooks.NewClient(key)
+		o.client.BaseURL = o.baseURL(e)
+	}, run)
+}
+
+// apiVerb returns a verb that calls Daily's API: flags defines the flags
+// its group's verbs share and returns their options, more the verb's own,
+// connect makes the client from DAILY_API_KEY, and run runs it.
+func apiVerb[O any](name, usage, short string, flags func(*flag.FlagSet) *O, more func(*flag.FlagSet, *O), connect func(o *O, e *env, key string), run func(context.Context, *O, []string) error) *command {
 	return &command{
 		name:  name,
 		usage: strings.TrimSpace("[-base-url URL] [-json] " + usage),
 		short: short,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			o := apiFlags(fs)
+			o := flags(fs)
 			if more != nil {
 				more(fs, o)
 			}
@@ -110,19 +120,18 @@ func webhookVerb(name, usage, short string, more func(*flag.FlagSet, *apiOpts), 
 				if key == "" {
 					return fmt.Errorf("%w: set DAILY_API_KEY to your Daily API key", errUsage)
 				}
-				o.e, o.client = e, webhooks.NewClient(key)
-				o.client.BaseURL = o.baseURL(e)
+				connect(o, e, key)
 				return run(ctx, o, args)
 			}
 		},
 	}
 }
 
-// one adapts run, of a verb that takes exactly one UUID.
-func one(run func(ctx context.Context, o *apiOpts, uuid string) error) func(context.Context, *apiOpts, []string) error {
-	return func(ctx context.Context, o *apiOpts, args []string) error {
+// one adapts run, of a verb that takes exactly one argument, what.
+func one[O any](what string, run func(ctx context.Context, o *O, arg string) error) func(context.Context, *O, []string) error {
+	return func(ctx context.Context, o *O, args []string) error {
 		if len(args) != 1 {
-			return fmt.Errorf("%w: it takes the webhook's UUID, and nothing else", errUsage)
+			return fmt.Errorf("%w: it takes %s, and nothing else", errUsage, what)
 		}
 		return run(ctx, o, args[0])
 	}

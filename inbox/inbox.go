@@ -96,6 +96,14 @@ type Delivery struct {
 	// Room is the event's room, where it has one: stored after Type, for
 	// River's UI as well.
 	Room string `json:"-"`
+	// Order is the key of the deliveries handed over in order, one at a
+	// time (Config.OrderKey), or "" for a delivery handed over as soon as
+	// a worker is free.
+	Order string `json:"-"`
+	// TS is the event's event_ts in Unix seconds, by which the deliveries
+	// of one Order are handed over; 0 when it has none. It is stored only
+	// with an Order.
+	TS float64 `json:"-"`
 	// ReceivedAt is when the endpoint received the delivery. It is not
 	// stored apart: read back (List), it is when the delivery was stored,
 	// its job's creation, within the acknowledgement's latency of it.
@@ -131,6 +139,8 @@ const SourcePipecat = "pipecat"
 type deliveryJSON struct {
 	Type       string          `json:"type,omitempty"`
 	Room       string          `json:"room,omitempty"`
+	Order      string          `json:"order,omitempty"`
+	TS         float64         `json:"ts,omitempty"`
 	Key        string          `json:"key"`
 	ID         string          `json:"id,omitempty"`
 	Text       *string         `json:"text,omitempty"`
@@ -144,7 +154,7 @@ type deliveryJSON struct {
 // valid UTF-8, in base64 otherwise, and neither its ID when its key
 // is made from it, nor its type, nor its time of receipt.
 func (d Delivery) MarshalJSON() ([]byte, error) {
-	j := deliveryJSON{Type: d.Type, Room: d.Room, Key: d.Key, ParseError: d.ParseError, Source: d.Source}
+	j := deliveryJSON{Type: d.Type, Room: d.Room, Order: d.Order, TS: d.TS, Key: d.Key, ParseError: d.ParseError, Source: d.Source}
 	if d.ID != "" && d.Key != IDKey(d.ID) {
 		j.ID = d.ID
 	}
@@ -182,7 +192,7 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Room: j.Room, Body: j.Body, ParseError: j.ParseError, Source: j.Source}
+	*d = Delivery{Key: j.Key, ID: j.ID, Type: j.Type, Room: j.Room, Order: j.Order, TS: j.TS, Body: j.Body, ParseError: j.ParseError, Source: j.Source}
 	switch {
 	case j.Text != nil:
 		d.Body = []byte(*j.Text)
@@ -295,6 +305,22 @@ type Config struct {
 	// HandlePipecat receives each stored Pipecat Cloud event, as Handle
 	// receives Daily's; [PipecatMessageID] gives its webhook-id.
 	HandlePipecat func(ctx context.Context, ev pipecat.Event) error
+	// OrderKey, when not nil, orders the deliveries that it gives the
+	// same key, such as ByRoom's room: they are handed to Handle one at a
+	// time, in the order of their event_ts, ties broken by receipt. A
+	// failing delivery holds its key's later ones until it is handled or
+	// dead-lettered. Deliveries of different keys are handled in parallel,
+	// up to Workers, and those with the key "" as soon as a worker is free.
+	// It needs a store that orders (the sqlite and postgres packages'),
+	// and applies to the deliveries received while it is set.
+	OrderKey func(ev events.Event) string
+	// OrderWindow is how long an ordered delivery waits after it is
+	// stored for a room-mate stamped earlier that is still on its way: one
+	// that arrives within the window is handed over first. The window is
+	// latency added to every ordered delivery. One that arrives later is
+	// handed over anyway, as late (see [Late]). Zero means
+	// DefaultOrderWindow; a negative value waits for none.
+	OrderWindow time.Duration
 	// OnStored, when not nil, is told of each delivery answered 200
 	// because it is committed: duplicate reports that it was stored
 	// before, by this request's retry or by another replica. It runs on
@@ -335,8 +361,12 @@ type Inbox struct {
 	completions    chan completion
 	workersStopped chan struct{}
 	stopWorkers    sync.Once
-	stopOnce       sync.Once
-	stopErr        error
+	// stopSweep ends the sweep of ordered rooms, if one runs, and
+	// sweepDone is closed when it ended.
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
+	stopOnce  sync.Once
+	stopErr   error
 	// refusals logs the requests refused, in summary.
 	refusals events.RefusalSummary
 	started  atomic.Bool
@@ -374,11 +404,14 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	if s.Stats != nil {
 		stats = func(ctx context.Context) (Stats, error) { return s.Stats(ctx, cfg.Queue) }
 	}
+	if err := cfg.checkOrder(storeHooks{sweep: s.Sweep}); err != nil {
+		return nil, err
+	}
 	tel, err := newTelemetry(cfg, stats)
 	if err != nil {
 		return nil, fmt.Errorf("%w: telemetry: %w", ErrConfig, err)
 	}
-	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay, s.PreservesJSON}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
+	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay, s.PreservesJSON, s.Sweep, s.Release}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
 		completions: make(chan completion), workersStopped: make(chan struct{})}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
@@ -420,6 +453,7 @@ func (c Config) withDefaults() Config {
 	c.FetchCooldown = min(cmp.Or(c.FetchCooldown, DefaultFetchCooldown), c.PollInterval)
 	c.CompletedRetention = cmp.Or(c.CompletedRetention, DefaultCompletedRetention)
 	c.DiscardedRetention = cmp.Or(c.DiscardedRetention, -1)
+	c.OrderWindow = cmp.Or(c.OrderWindow, DefaultOrderWindow)
 	if c.Key == nil {
 		c.Key = DefaultKey
 	}
@@ -546,6 +580,14 @@ func (in *Inbox) Start(ctx context.Context) error {
 		return err
 	}
 	in.started.Store(true)
+	if in.hooks.sweep != nil {
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		in.stopSweep, in.sweepDone = cancel, make(chan struct{})
+		go func() {
+			defer close(in.sweepDone)
+			in.sweep(sctx)
+		}()
+	}
 	return nil
 }
 
@@ -572,6 +614,10 @@ func (in *Inbox) stop(ctx context.Context) error {
 			err = in.client.StopAndCancel(cctx)
 			cancel()
 		}
+	}
+	if in.stopSweep != nil {
+		in.stopSweep()
+		<-in.sweepDone
 	}
 	in.stopWorkers.Do(func() { close(in.workersStopped) })
 	if in.tel.reg != nil {
@@ -620,6 +666,12 @@ func (in *Inbox) receive(ctx context.Context, w http.ResponseWriter, body []byte
 		in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: stored a delivery that does not parse", slog.Any("err", perr))
 	} else {
 		d.ID, d.Type, d.Room = ev.Meta().ID, string(ev.Meta().Type), events.RoomName(ev)
+		if in.cfg.OrderKey != nil {
+			d.Order = in.cfg.OrderKey(ev)
+		}
+		if d.Order != "" && ev.Meta().EventTS.Valid() {
+			d.TS = float64(ev.Meta().EventTS.Time().UnixMicro()) / 1e6
+		}
 	}
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("daily.event.type", d.Type), attribute.String("daily.event.id", d.ID))
 	d.Key = in.cfg.Key(ev, body)
@@ -737,6 +789,9 @@ func (in *Inbox) commit(ins []*insert, comps []completion) {
 	slices.SortStableFunc(ins, func(a, b *insert) int { return strings.Compare(a.d.Key, b.d.Key) })
 	slices.SortFunc(comps, func(a, b completion) int { return cmp.Compare(a.job.ID, b.job.ID) })
 	params := make([]river.InsertManyParams, 0, len(ins))
+	// An ordered delivery is inserted pending, scheduled at the end of its
+	// window: the store sends it on, as the first of its room, no sooner.
+	due := time.Now().Add(max(in.cfg.OrderWindow, 0))
 	index := make(map[string]int, len(ins))
 	first := make(map[string]*insert, len(ins))
 	for _, i := range ins {
@@ -744,6 +799,9 @@ func (in *Inbox) commit(ins []*insert, comps []completion) {
 			continue
 		}
 		index[i.d.Key], first[i.d.Key] = len(params), i
+		if i.d.Order != "" {
+			i.opts.ScheduledAt, i.opts.Pending = due, true
+		}
 		params = append(params, river.InsertManyParams{Args: i.d, InsertOpts: i.opts})
 	}
 	base := context.Background()
@@ -838,6 +896,14 @@ func (in *Inbox) replayJobs(ctx context.Context, jobIDs []int64) ([]int64, error
 		if err != nil {
 			return done, fmt.Errorf("inbox: replaying: %w", err)
 		}
+		if len(done) > 0 && in.hooks.sweep != nil {
+			// Replayed ordered deliveries wait, pending, for their room:
+			// send on those whose room is free now rather than at the
+			// next sweep. The sweep tries again if this fails.
+			if err := in.hooks.sweep(ctx, in.cfg.Queue); err != nil {
+				in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: sending on the rooms of replayed deliveries", slog.Any("err", err))
+			}
+		}
 		return done, nil
 	}
 	var done []int64
@@ -879,6 +945,7 @@ type worker struct {
 // delivery, which is logged at ERROR and counted.
 func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 	d := job.Args
+	ctx = w.late(ctx, job)
 	ctx, span := w.in.tel.tracer.Start(ctx, "dailyhook.attempt",
 		trace.WithLinks(trace.Link{SpanContext: receivedSpan(job.Metadata)}),
 		trace.WithAttributes(attribute.String("daily.event.type", d.Type), attribute.String("daily.event.id", d.ID), attribute.Int("dailyhook.attempt", job.Attempt)))
@@ -889,6 +956,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 	w.in.tel.attempt(ctx, d, err, last)
 	switch {
 	case err != nil && last:
+		w.release(ctx, job)
 		w.in.log.LogAttrs(ctx, slog.LevelError, "inbox: delivery dead-lettered after its last attempt; replay it with dailyhook inbox replay, or Inbox.Replay", slog.String("type", d.Type), slog.String("id", d.ID), slog.Int("attempts", job.Attempt), slog.Any("err", err))
 		return err
 	case err != nil:

@@ -110,6 +110,22 @@ type Entry struct {
 	Errors []rivertype.AttemptError
 	// FinalizedAt is when it was handled or dead-lettered; zero before.
 	FinalizedAt time.Time
+	// HeldBehind is, for an ordered delivery that waits for a room-mate
+	// (Config.OrderKey), the event ID of that room-mate, or "job N" when it
+	// has none; "" otherwise.
+	HeldBehind string
+	// Late reports that the ordered delivery was handed over after a
+	// room-mate stamped later (see [Late]).
+	Late bool
+}
+
+// Waits says why the delivery waits, or "": "held behind <id> in room
+// <room>" for an ordered delivery that waits for a room-mate.
+func (e Entry) Waits() string {
+	if e.HeldBehind == "" {
+		return ""
+	}
+	return "held behind " + e.HeldBehind + " in room " + e.Delivery.Order
 }
 
 // LastError returns the error of the last failed attempt, or the reason
@@ -162,6 +178,7 @@ func (in *Inbox) each(ctx context.Context, f Filter, fn func(Entry) bool) error 
 		params = params.Where("(args->>'key' = @event_key OR args->>'id' = @event_id)",
 			river.NamedArgs{"event_key": IDKey(f.IDs[0]), "event_id": f.IDs[0]})
 	}
+	heads := map[string]string{}
 	for {
 		res, err := in.client.JobList(ctx, params)
 		if err != nil {
@@ -170,6 +187,9 @@ func (in *Inbox) each(ctx context.Context, f Filter, fn func(Entry) bool) error 
 		for _, job := range res.Jobs {
 			e, err := entry(job)
 			if err != nil {
+				return err
+			}
+			if e.HeldBehind, err = in.heldBehind(ctx, job, e.Delivery, heads); err != nil {
 				return err
 			}
 			if !f.Since.IsZero() && e.Delivery.ReceivedAt.Before(f.Since) {
@@ -199,7 +219,8 @@ func entry(job *rivertype.JobRow) (Entry, error) {
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = job.CreatedAt
 	}
-	e := Entry{JobID: job.ID, Delivery: d, State: stateOfJob(job), Attempts: job.Attempt, MaxAttempts: job.MaxAttempts, Errors: job.Errors}
+	e := Entry{JobID: job.ID, Delivery: d, State: stateOfJob(job), Attempts: job.Attempt, MaxAttempts: job.MaxAttempts, Errors: job.Errors,
+		Late: metaBool(job.Metadata, LateKey)}
 	if job.FinalizedAt != nil {
 		e.FinalizedAt = *job.FinalizedAt
 	}

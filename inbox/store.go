@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"slices"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
@@ -54,6 +55,25 @@ type Store[TTx any] struct {
 	// compact JSON body is then stored as a JSON value rather than an
 	// escaped string: about 180 bytes less a delivery of Daily's.
 	PreservesJSON bool
+	// Sweep, when not nil, makes the store order the deliveries that
+	// have an Order (see Config.OrderKey), and sends on the rooms of queue
+	// whose deliveries all wait (River's pending state) with none on its
+	// way (available, scheduled, retryable or running, but for a running
+	// job released at its attempt by ReleasedKey): in each, under a lock
+	// of the room, the first by (TS, ID) becomes available at its
+	// scheduled time (the end of its order window) or now, whichever is
+	// later, with LateKey set when a room-mate after it was sent on
+	// before. The store's Commit inserts ordered deliveries as pending,
+	// as the inbox asks, and sends on, in the same transaction, the rooms
+	// of the ordered deliveries it inserts and completes; there, a
+	// delivery available but never attempted goes back to pending when a
+	// room-mate before it waits. Its Replay makes dead ordered deliveries
+	// pending rather than available.
+	Sweep func(ctx context.Context, queue string) error
+	// Release, when not nil, marks an ordered job whose last attempt
+	// failed with ReleasedKey, and sends its room on as Sweep does: its
+	// room goes on while River dead-letters it.
+	Release func(ctx context.Context, queue string, job *river.Job[Delivery]) error
 }
 
 // ReplayBaseKey is the key, in a replayed job's metadata, of the number of
@@ -70,6 +90,8 @@ type storeHooks struct {
 	replay func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error)
 	// preservesJSON is Store.PreservesJSON.
 	preservesJSON bool
+	sweep         func(ctx context.Context, queue string) error
+	release       func(ctx context.Context, queue string, job *river.Job[Delivery]) error
 }
 
 // riverClient is what the inbox uses of a *river.Client[TTx], whatever
@@ -84,4 +106,32 @@ type riverClient interface {
 	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobDelete(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobDeleteMany(ctx context.Context, params *river.JobDeleteManyParams) (*river.JobDeleteManyResult, error)
+}
+
+// OrderedRooms returns the rooms (Delivery.Order), sorted and once each,
+// of the ordered deliveries that params insert and jobs complete, by
+// queue: those that a Store's Commit sends on. Unstable: see [Store].
+func OrderedRooms(params []river.InsertManyParams, jobs []*river.Job[Delivery]) map[string][]string {
+	var byQueue map[string][]string // nil, without a room
+	add := func(queue, room string) {
+		if byQueue == nil {
+			byQueue = map[string][]string{}
+		}
+		byQueue[queue] = append(byQueue[queue], room)
+	}
+	for _, p := range params {
+		if d, ok := p.Args.(Delivery); ok && d.Order != "" {
+			add(p.InsertOpts.Queue, d.Order)
+		}
+	}
+	for _, job := range jobs {
+		if job.Args.Order != "" {
+			add(job.Queue, job.Args.Order)
+		}
+	}
+	for q, rs := range byQueue {
+		slices.Sort(rs)
+		byQueue[q] = slices.Compact(rs)
+	}
+	return byQueue
 }

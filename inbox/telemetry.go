@@ -39,6 +39,9 @@ const (
 	MetricPipecatDeadLettered = "dailyhook_pipecat_events_dead_lettered_total" // counter {type}
 	MetricJobs                = "dailyhook_inbox_jobs"                         // gauge {state}
 	MetricOldestPending       = "dailyhook_inbox_oldest_pending_seconds"       // gauge
+	MetricLate                = "dailyhook_events_late_total"                  // counter {type}
+	MetricRoomsBlocked        = "dailyhook_rooms_blocked"                      // gauge
+	MetricRoomsBlockedOldest  = "dailyhook_rooms_blocked_oldest_seconds"       // gauge
 )
 
 // SecondsBuckets are the histogram buckets of the durations the inbox and
@@ -52,15 +55,29 @@ type Stats struct {
 	// OldestPending is when the oldest delivery not yet handled (pending,
 	// running or retrying) was stored; zero when there is none.
 	OldestPending time.Time
+	// RoomsBlocked counts the ordered rooms (OrderKey's keys) whose
+	// deliveries wait behind one that failed and waits for its next
+	// attempt.
+	RoomsBlocked int64
+	// BlockedSince is when the oldest delivery waiting in a blocked room
+	// was stored; zero when no room is blocked.
+	BlockedSince time.Time
 }
 
 // A Counter adds up the rows of a store's count of its jobs into Stats:
 // the store packages count by River state, and the Counter maps those
 // onto States. Unstable: see [Store].
 type Counter struct {
-	jobs   map[State]int64
-	oldest float64
+	jobs    map[State]int64
+	oldest  float64
+	blocked int64
+	since   float64
 }
+
+// BlockedRow is the state of the row that a store's count adds for its
+// blocked rooms: their count, and the Unix time of the oldest delivery that
+// waits in one. Unstable: see [Store].
+const BlockedRow = "rooms_blocked"
 
 // Add counts n jobs in River state s, the oldest stored at Unix time
 // oldest (seconds; 0 when unknown).
@@ -95,6 +112,10 @@ func (c *Counter) Scan(rows Rows) (Stats, error) {
 		if err := rows.Scan(&state, &n, &oldest); err != nil {
 			return Stats{}, err
 		}
+		if state == BlockedRow {
+			c.blocked, c.since = n, oldest
+			continue
+		}
 		c.Add(rivertype.JobState(state), n, oldest)
 	}
 	return c.Stats(), rows.Err()
@@ -106,11 +127,20 @@ func (c *Counter) Stats() Stats {
 	for _, st := range States() {
 		s.Jobs[st] = c.jobs[st]
 	}
-	if c.oldest > 0 {
-		sec, frac := math.Modf(c.oldest)
-		s.OldestPending = time.Unix(int64(sec), int64(frac*1e9))
+	s.OldestPending = unixTime(c.oldest)
+	if s.RoomsBlocked = c.blocked; c.blocked > 0 {
+		s.BlockedSince = unixTime(c.since)
 	}
 	return s
+}
+
+// unixTime returns the time of sec Unix seconds, or zero for 0.
+func unixTime(sec float64) time.Time {
+	if sec <= 0 {
+		return time.Time{}
+	}
+	whole, frac := math.Modf(sec)
+	return time.Unix(int64(whole), int64(frac*1e9))
 }
 
 // telemetry is what the inbox records through OpenTelemetry.
@@ -122,6 +152,7 @@ type telemetry struct {
 	dead       metric.Int64Counter
 	pcHandled  metric.Int64Counter
 	pcDead     metric.Int64Counter
+	late       metric.Int64Counter
 	reg        metric.Registration
 }
 
@@ -159,6 +190,9 @@ func newTelemetry(cfg Config, stats func(context.Context) (Stats, error)) (*tele
 	if t.pcDead, err = m.Int64Counter(MetricPipecatDeadLettered, metric.WithDescription("Pipecat Cloud deliveries dead-lettered after their last attempt, or because they did not parse, by type.")); err != nil {
 		return nil, err
 	}
+	if t.late, err = m.Int64Counter(MetricLate, metric.WithDescription("Ordered deliveries handed over after a room-mate stamped later, by type.")); err != nil {
+		return nil, err
+	}
 	if stats != nil {
 		if err := t.gauges(m, stats); err != nil {
 			return nil, err
@@ -178,6 +212,14 @@ func (t *telemetry) gauges(m metric.Meter, stats func(context.Context) (Stats, e
 	if err != nil {
 		return err
 	}
+	blocked, err := m.Int64ObservableGauge(MetricRoomsBlocked, metric.WithDescription("Ordered rooms whose deliveries wait behind one that failed and waits for its next attempt."))
+	if err != nil {
+		return err
+	}
+	blockedAge, err := m.Float64ObservableGauge(MetricRoomsBlockedOldest, metric.WithUnit("s"), metric.WithDescription("Age of the oldest delivery waiting in a blocked room; 0 when none."))
+	if err != nil {
+		return err
+	}
 	t.reg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		s, err := stats(ctx)
 		if err != nil {
@@ -186,14 +228,20 @@ func (t *telemetry) gauges(m metric.Meter, stats func(context.Context) (Stats, e
 		for _, st := range States() {
 			o.ObserveInt64(jobs, s.Jobs[st], metric.WithAttributes(attribute.String("state", string(st))))
 		}
-		age := 0.0
-		if !s.OldestPending.IsZero() {
-			age = max(time.Since(s.OldestPending).Seconds(), 0)
-		}
-		o.ObserveFloat64(oldest, age)
+		o.ObserveFloat64(oldest, ageOf(s.OldestPending))
+		o.ObserveInt64(blocked, s.RoomsBlocked)
+		o.ObserveFloat64(blockedAge, ageOf(s.BlockedSince))
 		return nil
-	}, jobs, oldest)
+	}, jobs, oldest, blocked, blockedAge)
 	return err
+}
+
+// ageOf returns the seconds since t, or 0 for a zero t.
+func ageOf(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return max(time.Since(t).Seconds(), 0)
 }
 
 // zero adds 0 to every counter series the inbox can record, of the hooks
@@ -207,6 +255,7 @@ func (t *telemetry) zero(daily, pc bool) {
 		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "ok")))
 		t.handled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ)), attribute.String("outcome", "error")))
 		t.dead.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ))))
+		t.late.Add(ctx, 0, metric.WithAttributes(attribute.String("type", string(typ))))
 	}
 	for _, typ := range types(pc, append(pipecat.Types(), "unknown", "unparsed")) {
 		t.pcHandled.Add(ctx, 0, metric.WithAttributes(attribute.String("type", typ), attribute.String("outcome", "ok")))

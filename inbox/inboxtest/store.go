@@ -29,11 +29,13 @@ type Opener func(t *testing.T, cfg inbox.Config) *inbox.Inbox
 // delivery stored once however often it is re-sent), committing and
 // completing (each event handled once), listing, replaying and purging
 // dead deliveries (the state checked in the statement that changes it),
-// the counts, readiness, and a restart that handles what was left pending.
+// the counts, readiness, a restart that handles what was left pending, and
+// ordered rooms (TestOrder).
 func TestStore(t *testing.T, newStore func(t *testing.T) Opener) {
 	t.Run("receive and handle once", func(t *testing.T) { testReceive(t, newStore(t)) })
 	t.Run("dead, replay, purge", func(t *testing.T) { testDead(t, newStore(t)) })
 	t.Run("restart handles the pending", func(t *testing.T) { testRestart(t, newStore(t)) })
+	t.Run("order", func(t *testing.T) { TestOrder(t, newStore) })
 }
 
 // kit is what the suite's tests send and count with.

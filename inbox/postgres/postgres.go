@@ -11,9 +11,7 @@ import (
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // The raw SQL of the PostgreSQL store, written against the river_job table
@@ -31,9 +29,10 @@ const (
 	// postgresReplay makes the jobs of $2 that are still dead available at
 	// once, with $1 attempts more than they had (or, for 0, as many as they
 	// had since their last replay), and notes from which attempt their
-	// budget counts: inbox.Store's Replay. PostgreSQL checks the state
+	// budget counts: inbox.Store's Replay. An ordered job waits, pending,
+	// for its room (see inbox.Store's Sweep). PostgreSQL checks the state
 	// again on a row that a concurrent transaction changed.
-	postgresReplay = `UPDATE river_job SET state = 'available',
+	postgresReplay = `UPDATE river_job SET state = CASE WHEN args->>'order' IS NULL THEN 'available'::river_job_state ELSE 'pending'::river_job_state END,
 		max_attempts = attempt + CASE WHEN $1::int > 0 THEN $1::int
 			ELSE greatest(max_attempts - coalesce((metadata->>'` + inbox.ReplayBaseKey + `')::int, 0), 1) END,
 		finalized_at = NULL,
@@ -63,27 +62,14 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connecting to PostgreSQL: %w", err)
 	}
-	var client *river.Client[pgx.Tx] // set once the inbox is made, before it receives
+	s := &pgStore{pool: pool}
 	in, err := inbox.NewStore(ctx, inbox.Store[pgx.Tx]{
-		Driver: riverpgxv5.New(pool),
-		Commit: func(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) (res []*rivertype.JobInsertResult, err error) {
-			err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				if len(params) > 0 {
-					if res, err = client.InsertManyTx(ctx, tx, params); err != nil {
-						return err
-					}
-				}
-				for _, job := range jobs {
-					if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			return res, err
-		},
-		Close: func() error { pool.Close(); return nil },
-		Stats: func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
+		Driver:  riverpgxv5.New(pool),
+		Commit:  s.commit,
+		Sweep:   s.sweep,
+		Release: s.release,
+		Close:   func() error { pool.Close(); return nil },
+		Stats:   func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
 		Replay: func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error) {
 			rows, err := pool.Query(ctx, postgresReplay, budget, jobIDs, inbox.Kind, queue)
 			if err != nil {
@@ -96,7 +82,11 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		pool.Close()
 		return nil, err
 	}
-	client = inbox.RiverClient[pgx.Tx](in)
+	s.client = inbox.RiverClient[pgx.Tx](in)
+	if err := index(ctx, pool); err != nil {
+		in.Stop(ctx)
+		return nil, fmt.Errorf("postgres: indexing ordered rooms: %w", err)
+	}
 	if cfg.Workers >= 0 {
 		c := in.Config()
 		if _, err := pool.Exec(ctx, postgresSetMaxAttempts, c.MaxAttempts, inbox.Kind, c.Queue); err != nil {
@@ -116,7 +106,8 @@ const postgresStats = `SELECT CASE WHEN state IN ('available', 'scheduled', 'pen
 		AND coalesce((errors[array_upper(errors, 1)]->>'attempt')::int, 0) > coalesce((metadata->>'` + inbox.ReplayBaseKey + `')::int, 0)
 		THEN 'retryable' ELSE state::text END AS shown,
 	count(*), coalesce(extract(epoch FROM min(created_at))::float8, 0)
-	FROM river_job WHERE kind = $1 AND queue = $2 GROUP BY shown`
+	FROM river_job WHERE kind = $1 AND queue = $2 GROUP BY shown
+	UNION ALL ` + postgresBlocked
 
 // stats counts the deliveries of queue.
 func stats(ctx context.Context, pool *pgxpool.Pool, queue string) (inbox.Stats, error) {

@@ -126,12 +126,14 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		return fail(err)
 	}
 	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{
-		Driver: wakingDriver{riversqlite.New(db)},
-		Commit: f.commit,
-		Check:  f.check,
-		Close:  f.close,
-		Stats:  f.stats,
-		Replay: f.replay,
+		Driver:  wakingDriver{riversqlite.New(db)},
+		Commit:  f.commit,
+		Check:   f.check,
+		Close:   f.close,
+		Stats:   f.stats,
+		Replay:  f.replay,
+		Sweep:   f.sweep,
+		Release: f.release,
 		// River stores args as JSONB, which keeps each string's and
 		// number's text as written.
 		PreservesJSON: true,
@@ -140,15 +142,25 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		return fail(err)
 	}
 	f.client = inbox.RiverClient[*sql.Tx](in)
-	if cfg.Workers >= 0 {
-		if err := resume(ctx, db, in.Config()); err != nil {
-			in.Stop(ctx)
-			return nil, err
-		}
+	if err := ready(ctx, db, in.Config()); err != nil {
+		in.Stop(ctx)
+		return nil, err
 	}
 	f.stopWatch = make(chan struct{})
 	go f.watch(f.stopWatch)
 	return in, nil
+}
+
+// ready makes the index of ordered rooms after River's migrations, and,
+// for an inbox that runs workers, resumes what a dead process left.
+func ready(ctx context.Context, db *sql.DB, c inbox.Config) error {
+	if _, err := db.ExecContext(ctx, sqliteOrderIndex); err != nil {
+		return fmt.Errorf("sqlite: indexing ordered rooms: %w", err)
+	}
+	if c.Workers < 0 {
+		return nil
+	}
+	return resume(ctx, db, c)
 }
 
 // prepare returns the one name of the file at path, resolved, with orphans
@@ -208,8 +220,9 @@ const (
 	// sqliteReplay makes the jobs of a JSON array of IDs that are still
 	// dead available at once, with ?1 attempts more than they had (or, for
 	// 0, as many as they had since their last replay), and notes from which
-	// attempt their budget counts: inbox.Store's Replay.
-	sqliteReplay = `UPDATE river_job SET state = 'available',
+	// attempt their budget counts: inbox.Store's Replay. An ordered job
+	// waits, pending, for its room (see inbox.Store's Sweep).
+	sqliteReplay = `UPDATE river_job SET state = CASE WHEN json_extract(args, '$.order') IS NULL THEN 'available' ELSE 'pending' END,
 		max_attempts = attempt + CASE WHEN ?1 > 0 THEN ?1
 			ELSE max(max_attempts - coalesce(json_extract(metadata, '$.` + inbox.ReplayBaseKey + `'), 0), 1) END,
 		finalized_at = NULL,
@@ -227,7 +240,8 @@ const (
 			AND coalesce(json_extract(errors, '$[#-1].attempt'), 0) > coalesce(json_extract(metadata, '$.` + inbox.ReplayBaseKey + `'), 0)
 			THEN 'retryable' ELSE state END AS shown,
 		count(*), coalesce(unixepoch(min(created_at), 'subsec'), 0) FROM river_job
-		WHERE kind = ? AND queue = ? GROUP BY shown`
+		WHERE kind = ?1 AND queue = ?2 GROUP BY shown
+		UNION ALL ` + sqliteBlocked
 	// sqliteUnfinished counts the deliveries of a file not yet handled:
 	// pending, running, retrying or dead.
 	sqliteUnfinished = `SELECT count(*) FROM river_job WHERE kind = ? AND state <> 'completed'`
@@ -311,7 +325,8 @@ func (wakingDriver) SupportsListener() bool { return false }
 // InsertMany, whose commit wakes the workers at once; with completions,
 // the workers are awake already.
 func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) ([]*rivertype.JobInsertResult, error) {
-	if len(jobs) == 0 && len(params) > 0 {
+	byQueue := inbox.OrderedRooms(params, jobs)
+	if len(jobs) == 0 && len(params) > 0 && len(byQueue) == 0 {
 		return f.client.InsertMany(ctx, params)
 	}
 	tx, err := f.db.BeginTx(ctx, nil)
@@ -319,6 +334,13 @@ func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams
 		return nil, err
 	}
 	defer tx.Rollback()
+	if len(byQueue) > 0 {
+		res, err := f.commitOrdered(ctx, tx, params, jobs, byQueue)
+		if err != nil {
+			return nil, err
+		}
+		return res, tx.Commit()
+	}
 	var res []*rivertype.JobInsertResult
 	if len(params) > 0 {
 		if res, err = f.client.InsertManyTx(ctx, tx, params); err != nil {

@@ -1,0 +1,332 @@
+package inboxtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dailywebhooks/events"
+	"github.com/dailywebhooks/events/eventstest"
+	"github.com/dailywebhooks/events/inbox"
+)
+
+// TestOrder is the conformance suite of a store that orders deliveries
+// (inbox.Config.OrderKey): each room's deliveries handed over one at a
+// time in event_ts order, whatever order they arrive in and whoever fails;
+// a failing delivery holding its room until it is handled or dead; late
+// deliveries handed over, and said to be late; deliveries without a room
+// handled as they come. newStore returns an Opener of a new, empty store.
+func TestOrder(t *testing.T, newStore func(t *testing.T) Opener) {
+	t.Run("rooms in order", func(t *testing.T) { testOrderRooms(t, newStore(t), 0) })
+	t.Run("rooms in order while a quarter fails", func(t *testing.T) { testOrderRooms(t, newStore(t), 4) })
+	t.Run("a dead delivery releases its room", func(t *testing.T) { testOrderDead(t, newStore(t)) })
+	t.Run("late deliveries", func(t *testing.T) { testOrderLate(t, newStore(t)) })
+}
+
+// An Arrival is one delivery handed to an app that records its order.
+type Arrival struct {
+	ID, Room string
+	TS       float64
+	At       time.Time
+	// InFlight counts the deliveries of the room being handled, this one
+	// included.
+	InFlight int
+	Late     bool
+	Attempt  int
+}
+
+// A Recorder is an app that records what it is handed, room by room, and
+// fails as Fail says.
+type Recorder struct {
+	mu       sync.Mutex
+	arrivals []Arrival
+	inFlight map[string]int
+	// Fail, when not nil, fails the attempts for which it returns an
+	// error.
+	Fail func(a Arrival) error
+	// Work, when not nil, runs while the delivery is in flight.
+	Work    func()
+	changed chan struct{}
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{inFlight: map[string]int{}, changed: make(chan struct{})}
+}
+
+// Handle is an inbox.Config.Handle.
+func (r *Recorder) Handle(ctx context.Context, ev events.Event) error {
+	a := Arrival{ID: ev.Meta().ID, Room: inbox.ByRoom(ev), TS: float64(ev.Meta().EventTS.Time().UnixMicro()) / 1e6,
+		At: time.Now(), Late: inbox.Late(ctx), Attempt: inbox.Attempt(ctx)}
+	r.mu.Lock()
+	r.inFlight[a.Room]++
+	a.InFlight = r.inFlight[a.Room]
+	fail := r.Fail
+	r.mu.Unlock()
+	if r.Work != nil {
+		r.Work()
+	}
+	var err error
+	if fail != nil {
+		err = fail(a)
+	}
+	r.mu.Lock()
+	r.inFlight[a.Room]--
+	if err == nil {
+		r.arrivals = append(r.arrivals, a)
+		close(r.changed)
+		r.changed = make(chan struct{})
+	}
+	r.mu.Unlock()
+	return err
+}
+
+// Arrivals returns the deliveries handled so far, in the order they were.
+func (r *Recorder) Arrivals() []Arrival {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.arrivals)
+}
+
+// Wait waits until n deliveries were handled, or fails t after timeout.
+func (r *Recorder) Wait(t testing.TB, n int, timeout time.Duration) []Arrival {
+	t.Helper()
+	got, ok := r.waitFor(n, timeout)
+	if !ok {
+		t.Fatalf("%d deliveries handled after %v, want %d", len(got), timeout, n)
+	}
+	return got
+}
+
+// waitFor waits until n deliveries were handled, and returns them, or
+// those handled after timeout and false.
+func (r *Recorder) waitFor(n int, timeout time.Duration) ([]Arrival, bool) {
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		got, changed := len(r.arrivals), r.changed
+		r.mu.Unlock()
+		if got >= n {
+			return r.Arrivals(), true
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return r.Arrivals(), false
+		}
+	}
+}
+
+// waitHandled waits until n deliveries were handled by rec, or fails t
+// after timeout, with the deliveries of in not yet handled and why they
+// wait.
+func waitHandled(t testing.TB, in *inbox.Inbox, rec *Recorder, n int, timeout time.Duration) []Arrival {
+	t.Helper()
+	got, ok := rec.waitFor(n, timeout)
+	if ok {
+		return got
+	}
+	handled := map[string]bool{}
+	for _, a := range got {
+		handled[a.ID] = true
+	}
+	left, err := in.List(context.Background(), inbox.Filter{})
+	for _, e := range left {
+		if handled[e.Delivery.ID] {
+			continue
+		}
+		t.Logf("not handled: job %d %s room %q ts %v: %s, %d attempts, %s %s", e.JobID, e.Delivery.ID, e.Delivery.Order, e.Delivery.TS, e.State, e.Attempts, e.Waits(), e.LastError())
+	}
+	t.Fatalf("%d deliveries handled after %v, want %d (listing: %v)", len(got), timeout, n, err)
+	return nil
+}
+
+// CheckOrder reports, through t, every room whose arrivals are out of
+// event_ts order, and every arrival handled beside a room-mate. Only
+// successful arrivals count.
+func CheckOrder(t testing.TB, arrivals []Arrival) {
+	t.Helper()
+	last := map[string]Arrival{}
+	for _, a := range arrivals {
+		if a.Room == "" {
+			continue
+		}
+		if a.InFlight != 1 {
+			t.Errorf("%s of room %s handled with %d of its room in flight", a.ID, a.Room, a.InFlight)
+		}
+		if p, ok := last[a.Room]; ok && p.TS > a.TS && !a.Late {
+			t.Errorf("room %s: %s (event_ts %.3f) handled after %s (event_ts %.3f), and not late", a.Room, a.ID, a.TS, p.ID, p.TS)
+		}
+		last[a.Room] = a
+	}
+}
+
+// roomEvent returns a participant.joined delivery of room with event ID id
+// stamped ts; room "" makes an event without one (batch-processor.job-finished).
+func roomEvent(id, room string, ts float64) []byte {
+	if room == "" {
+		return fmt.Appendf(nil, `{"version":"1.0.0","type":"batch-processor.job-finished","id":%q,"event_ts":%.3f,"payload":{"id":"b","status":"finished"}}`, id, ts)
+	}
+	return fmt.Appendf(nil, `{"version":"1.0.0","type":"participant.joined","id":%q,"event_ts":%.3f,"payload":{"room":%q,"session_id":%q,"user_id":"u","joined_at":%.3f}}`, id, ts, room, id, ts-0.1)
+}
+
+// send posts body to in signed, and fails t unless it is stored.
+func (k *kit) send(t testing.TB, in http.Handler, body []byte) {
+	r, err := eventstest.Signer{Secret: k.secret}.NewRequest("/hook", body)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Errorf("POST = %d", w.Code)
+	}
+}
+
+// orderConfig returns the config of an ordered inbox that hands to rec.
+func (k *kit) orderConfig(t *testing.T, rec *Recorder, workers int, window time.Duration) inbox.Config {
+	cfg := k.config(t, workers)
+	cfg.Handle, cfg.OrderKey, cfg.OrderWindow, cfg.MaxAttempts = rec.Handle, inbox.ByRoom, window, 3
+	return cfg
+}
+
+// testOrderRooms sends 12 rooms of 6 events each, shuffled and sent
+// concurrently, and 6 events without a room; every
+// failEvery-th first attempt fails (0: none does).
+func testOrderRooms(t *testing.T, open Opener, failEvery int) {
+	k, rec := newKit(t), NewRecorder()
+	rec.Work = func() { time.Sleep(2 * time.Millisecond) } // the app's work, during which a room-mate could overlap
+	if failEvery > 0 {
+		var mu sync.Mutex
+		n := 0
+		rec.Fail = func(a Arrival) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if n++; a.Attempt == 1 && n%failEvery == 0 {
+				return errors.New("the app fails a first attempt")
+			}
+			return nil
+		}
+	}
+	in := open(t, k.orderConfig(t, rec, 8, 400*time.Millisecond))
+	const rooms, each = 12, 6
+	var bodies [][]byte
+	for r := range rooms {
+		for e := range each {
+			bodies = append(bodies, roomEvent(fmt.Sprintf("r%d-e%d", r, e), fmt.Sprint("room-", r), 1700000000+float64(e)))
+		}
+	}
+	for e := range 6 {
+		bodies = append(bodies, roomEvent(fmt.Sprint("roomless-", e), "", 1700000000+float64(e)))
+	}
+	rand.Shuffle(len(bodies), func(i, j int) { bodies[i], bodies[j] = bodies[j], bodies[i] })
+	var wg sync.WaitGroup
+	for _, b := range bodies { // all at once, as Daily sends a busy meeting's
+		wg.Go(func() { k.send(t, in, b) })
+	}
+	wg.Wait()
+	got := waitHandled(t, in, rec, len(bodies), 30*time.Second)
+	CheckOrder(t, got)
+	seen := map[string]int{}
+	for _, a := range got {
+		seen[a.ID]++
+		if a.Late {
+			t.Errorf("%s handed over late, though it arrived within the window", a.ID)
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s handled %d times", id, n)
+		}
+	}
+}
+
+// testOrderDead fails one delivery of a room always: its room waits behind
+// it, shows as blocked, and goes on, in order, once it is dead.
+func testOrderDead(t *testing.T, open Opener) {
+	k, rec := newKit(t), NewRecorder()
+	release := make(chan struct{})
+	rec.Fail = func(a Arrival) error {
+		if a.ID != "d-1" {
+			return nil
+		}
+		if a.Attempt == 2 {
+			<-release // the room is seen blocked meanwhile
+		}
+		return errors.New("the app always fails d-1")
+	}
+	in := open(t, k.orderConfig(t, rec, 4, -1))
+	for e := range 5 {
+		k.send(t, in, roomEvent(fmt.Sprint("d-", e), "dead-room", 1700000000+float64(e)))
+	}
+	rec.Wait(t, 1, 20*time.Second)
+	var st inbox.Stats
+	for deadline := time.Now().Add(20 * time.Second); st.RoomsBlocked != 1; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if st, err = in.Stats(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Stats = %+v, want 1 blocked room", st)
+		}
+	}
+	if st.BlockedSince.IsZero() {
+		t.Errorf("Stats = %+v: a blocked room without its oldest", st)
+	}
+	held, err := in.List(context.Background(), inbox.Filter{States: []inbox.State{inbox.StatePending}})
+	if err != nil || len(held) == 0 || held[0].HeldBehind == "" {
+		t.Errorf("List of the held = %+v, %v; want them held behind d-1", held, err)
+	}
+	close(release)
+	got := rec.Wait(t, 4, 30*time.Second)
+	CheckOrder(t, got)
+	if ids := arrivalIDs(got); !slices.Equal(ids, []string{"d-0", "d-2", "d-3", "d-4"}) {
+		t.Errorf("handled %v, want d-0 d-2 d-3 d-4", ids)
+	}
+	waitState(t, in, inbox.StateDead, 1)
+	// Replayed, the dead one is handed over late.
+	rec.mu.Lock()
+	rec.Fail = nil
+	rec.mu.Unlock()
+	if n, err := in.Replay(context.Background(), "d-1"); n != 1 || err != nil {
+		t.Fatalf("Replay = %d, %v", n, err)
+	}
+	if a := rec.Wait(t, 5, 20*time.Second)[4]; a.ID != "d-1" || !a.Late {
+		t.Errorf("the replayed delivery arrived as %+v, want d-1 late", a)
+	}
+}
+
+// testOrderLate sends a room's later event, then, once it is handled, an
+// earlier one: handed over anyway, and late.
+func testOrderLate(t *testing.T, open Opener) {
+	k, rec := newKit(t), NewRecorder()
+	in := open(t, k.orderConfig(t, rec, 2, 50*time.Millisecond))
+	k.send(t, in, roomEvent("l-2", "late-room", 1700000002))
+	rec.Wait(t, 1, 20*time.Second)
+	k.send(t, in, roomEvent("l-1", "late-room", 1700000001))
+	k.send(t, in, roomEvent("l-3", "late-room", 1700000003))
+	got := rec.Wait(t, 3, 20*time.Second)
+	want := []Arrival{{ID: "l-2"}, {ID: "l-1", Late: true}, {ID: "l-3"}}
+	for i, a := range got {
+		if a.ID != want[i].ID || a.Late != want[i].Late {
+			t.Errorf("arrival %d = %s late %v, want %s late %v", i, a.ID, a.Late, want[i].ID, want[i].Late)
+		}
+	}
+}
+
+// arrivalIDs returns the IDs of arrivals.
+func arrivalIDs(arrivals []Arrival) []string {
+	ids := make([]string, len(arrivals))
+	for i, a := range arrivals {
+		ids[i] = a.ID
+	}
+	return ids
+}

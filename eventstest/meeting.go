@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -38,6 +39,11 @@ type MeetingSpec struct {
 	// meeting's clock, so that durations agree with timestamps; signatures
 	// keep the wall clock. Zero means 1.
 	Speed float64 `json:"speed,omitempty"`
+	// JitterMillis sends each delivery up to this many milliseconds after
+	// its time, at random, as Daily's concurrent senders and retries do:
+	// deliveries close in time may then arrive in another order than
+	// their event_ts. Zero sends each at its time.
+	JitterMillis int `json:"jitter_ms,omitempty"`
 }
 
 // A Played is one delivery of a played meeting, after its last attempt.
@@ -93,8 +99,8 @@ func (d *Daily) PlayMeeting(ctx context.Context, spec MeetingSpec) (MeetingResul
 	spec.Participants = cmp.Or(spec.Participants, 2)
 	spec.Speed = cmp.Or(spec.Speed, 1)
 	switch {
-	case spec.Participants < 1 || spec.Knockers < 0 || spec.Speed < 0:
-		return MeetingResult{}, fmt.Errorf("%w: participants, knockers and speed must be positive", ErrMeetingSpec)
+	case spec.Participants < 1 || spec.Knockers < 0 || spec.Speed < 0 || spec.JitterMillis < 0:
+		return MeetingResult{}, fmt.Errorf("%w: participants, knockers, speed and jitter must be positive", ErrMeetingSpec)
 	case spec.Participants > MaxMeetingParticipants:
 		return MeetingResult{}, fmt.Errorf("%w: at most %d participants", ErrMeetingSpec, MaxMeetingParticipants)
 	case spec.Knockers > spec.Participants:
@@ -120,6 +126,12 @@ func (d *Daily) PlayMeeting(ctx context.Context, spec MeetingSpec) (MeetingResul
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if spec.JitterMillis > 0 {
+				if err := sleep(ctx, rand.N(time.Duration(spec.JitterMillis)*time.Millisecond)); err != nil {
+					res.Deliveries[i].Err = err.Error()
+					return
+				}
+			}
 			if err := d.Send(ctx, body); err != nil {
 				res.Deliveries[i].Err = err.Error()
 			}

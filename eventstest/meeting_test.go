@@ -46,17 +46,24 @@ func newCollector(t *testing.T) (*collector, *httptest.Server) {
 	return c, srv
 }
 
-// TestPlayMeeting plays a meeting of 5 participants, 2 knockers, a
-// recording and a transcript, and checks that the deliveries agree.
-func TestPlayMeeting(t *testing.T) {
+// newMeetingDaily returns a fake Daily whose webhook goes to a collector.
+func newMeetingDaily(t *testing.T) (*collector, *eventstest.Daily) {
+	t.Helper()
 	c, srv := newCollector(t)
 	daily := eventstest.NewDaily(eventstest.DailyConfig{})
-	defer daily.Close()
+	t.Cleanup(daily.Close)
 	wc := webhooks.NewClient(daily.APIKey)
 	wc.BaseURL = daily.URL
 	if _, err := wc.Create(context.Background(), webhooks.Params{URL: srv.URL, HMAC: secret}); err != nil {
 		t.Fatal(err)
 	}
+	return c, daily
+}
+
+// TestPlayMeeting plays a meeting of 5 participants, 2 knockers, a
+// recording and a transcript, and checks that the deliveries agree.
+func TestPlayMeeting(t *testing.T) {
+	c, daily := newMeetingDaily(t)
 	res, err := daily.PlayMeeting(context.Background(), eventstest.MeetingSpec{Participants: 5, Knockers: 2, Recording: true, Transcript: true, Speed: 5000})
 	if err != nil || res.Failed() != 0 {
 		t.Fatalf("PlayMeeting = %+v, %v", res, err)
@@ -67,6 +74,30 @@ func TestPlayMeeting(t *testing.T) {
 		t.Fatalf("%d events received, %d played", len(c.events), len(res.Deliveries))
 	}
 	checkMeeting(t, c.events, 5, 2)
+}
+
+// TestPlayMeetingJitter plays a meeting whose deliveries all fall within a
+// few milliseconds, each sent up to 300 ms late at random: they arrive out
+// of event_ts order (all 20 in order by chance: about 1 in 20!), and every
+// one arrives.
+func TestPlayMeetingJitter(t *testing.T) {
+	c, daily := newMeetingDaily(t)
+	res, err := daily.PlayMeeting(context.Background(), eventstest.MeetingSpec{Participants: 8, Knockers: 2, Recording: true, Transcript: true, Speed: 100000, JitterMillis: 300})
+	if err != nil || res.Failed() != 0 {
+		t.Fatalf("PlayMeeting = %+v, %v", res, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.events) != len(res.Deliveries) || len(c.events) < 20 {
+		t.Fatalf("%d events received, %d played", len(c.events), len(res.Deliveries))
+	}
+	sorted := slices.IsSortedFunc(c.events, func(a, b events.Event) int {
+		return a.Meta().EventTS.Time().Compare(b.Meta().EventTS.Time())
+	})
+	if sorted {
+		t.Error("every delivery arrived in event_ts order, under a 300 ms jitter")
+	}
+	checkMeeting(t, c.events, 8, 2)
 }
 
 // checkMeeting checks the consistency rules of a played meeting with n
@@ -177,7 +208,7 @@ func TestPlayMeetingRefuses(t *testing.T) {
 	wc := webhooks.NewClient(daily.APIKey)
 	wc.BaseURL = daily.URL
 	wc.Create(context.Background(), webhooks.Params{URL: srv.URL, HMAC: secret})
-	for _, spec := range []eventstest.MeetingSpec{{Participants: 2, Knockers: 3}, {Participants: eventstest.MaxMeetingParticipants + 1}, {Participants: -1}, {Speed: -1}} {
+	for _, spec := range []eventstest.MeetingSpec{{Participants: 2, Knockers: 3}, {Participants: eventstest.MaxMeetingParticipants + 1}, {Participants: -1}, {Speed: -1}, {JitterMillis: -1}} {
 		if _, err := daily.PlayMeeting(context.Background(), spec); !errors.Is(err, eventstest.ErrMeetingSpec) {
 			t.Errorf("PlayMeeting(%+v) = %v, want ErrMeetingSpec", spec, err)
 		}

@@ -111,6 +111,9 @@ func TestListenAdmin(t *testing.T) {
 		`dailyhook_inbox_jobs{state="running"}`:                                            0,
 		`dailyhook_inbox_jobs{state="retrying"}`:                                           0,
 		`dailyhook_inbox_oldest_pending_seconds`:                                           0,
+		`dailyhook_events_late_total{type="participant.left"}`:                             0,
+		`dailyhook_rooms_blocked`:                                                          0,
+		`dailyhook_rooms_blocked_oldest_seconds`:                                           0,
 	} {
 		if got := metricValue(metrics, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -100,8 +101,8 @@ func runDev(ctx context.Context, e *env, addr, pipecatURL string) error {
 
 var devSessionCommand = &command{
 	name:  "session",
-	usage: "[-base-url URL] [-participants N] [-knock K] [-recording] [-transcript] [-speed X]",
-	short: "play a whole meeting to the webhook of a running dailyhook dev",
+	usage: "[-base-url URL] [-participants N] [-knock K] [-recording] [-transcript] [-speed X] [-meetings M] [-jitter D]",
+	short: "play whole meetings to the webhook of a running dailyhook dev",
 	long: `Example:
 
 	dailyhook dev session -participants 5 -knock 2 -recording -transcript
@@ -112,7 +113,15 @@ recording and the transcript start and become ready, the meeting ends.
 The deliveries agree with each other (one room, one meeting, matching
 sessions and durations, increasing timestamps), each signed with the
 webhook's hmac and sent under its retry type. It prints each delivery
-and returns once every one had its last attempt: exit 1 if any failed.`,
+and returns once every one had its last attempt: exit 1 if any failed.
+
+-meetings M plays M meetings at once, each in a room of its own, and
+-jitter D sends each delivery up to D after its time, at random, as
+Daily's concurrent senders do: events close in time then reach your app
+out of order, as they do in production. Against a listen with -order
+room, each room's events reach the app in event_ts order again:
+
+	dailyhook dev session -meetings 10 -participants 4 -speed 50 -jitter 300ms`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		baseURL := baseURLFlag(fs, "http://"+defaultDevAddr+"/v1", "the dev server's API, as dailyhook dev prints it")
 		var spec eventstest.MeetingSpec
@@ -121,6 +130,8 @@ and returns once every one had its last attempt: exit 1 if any failed.`,
 		fs.BoolVar(&spec.Recording, "recording", false, "record the meeting")
 		fs.BoolVar(&spec.Transcript, "transcript", false, "transcribe the meeting")
 		fs.Float64Var(&spec.Speed, "speed", 10, "run the meeting's clock this many times faster; every timestamp in the bodies follows it")
+		meetings := fs.Int("meetings", 1, "meetings played at once, each in a room of its own")
+		jitter := fs.Duration("jitter", 0, "send each delivery up to this long after its time, at random, so that events close in time may arrive out of order")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected arguments %q", errUsage, args)
@@ -128,11 +139,15 @@ and returns once every one had its last attempt: exit 1 if any failed.`,
 			if spec.Participants < 1 || spec.Knockers < 0 || spec.Knockers > spec.Participants || spec.Speed <= 0 {
 				return fmt.Errorf("%w: -participants must be at least 1 and at least -knock, -knock not negative, -speed positive", errUsage)
 			}
+			if *meetings < 1 || *meetings > maxDevMeetings || *jitter < 0 {
+				return fmt.Errorf("%w: -meetings must be 1 to %d, -jitter not negative", errUsage, maxDevMeetings)
+			}
+			spec.JitterMillis = int(jitter.Milliseconds())
 			key := e.getenv("DAILY_API_KEY")
 			if key == "" {
 				return fmt.Errorf("%w: set DAILY_API_KEY to the key dailyhook dev printed", errUsage)
 			}
-			return playSession(ctx, e, baseURL(e), key, spec)
+			return playSessions(ctx, e, baseURL(e), key, spec, *meetings)
 		}
 	},
 }
@@ -166,23 +181,35 @@ func devPost(ctx context.Context, baseURL, key, path string, in, out any) error 
 	return nil
 }
 
-// playSession asks the dev server at baseURL to play spec, and prints
-// what it sent.
-func playSession(ctx context.Context, e *env, baseURL, key string, spec eventstest.MeetingSpec) error {
+// maxDevMeetings bounds dev session -meetings.
+const maxDevMeetings = 100
+
+// playSessions asks the dev server at baseURL to play n meetings of spec at
+// once, and prints what each sent, one meeting after the other.
+func playSessions(ctx context.Context, e *env, baseURL, key string, spec eventstest.MeetingSpec, n int) error {
 	start := time.Now()
-	var res eventstest.MeetingResult
-	if err := devPost(ctx, baseURL, key, eventstest.MeetingsPath, spec, &res); err != nil {
-		return err
+	results, errs := make([]eventstest.MeetingResult, n), make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = devPost(ctx, baseURL, key, eventstest.MeetingsPath, spec, &results[i]) })
 	}
-	for _, p := range res.Deliveries {
-		outcome := "delivered"
-		if p.Err != "" {
-			outcome = "failed: " + p.Err
+	wg.Wait()
+	failed := 0
+	for i, res := range results {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		fmt.Fprintf(e.stdout, "%-30s %s  %s\n", term.Safe(string(p.Type)), term.Safe(p.ID), term.Safe(outcome))
+		for _, p := range res.Deliveries {
+			outcome := "delivered"
+			if p.Err != "" {
+				outcome = "failed: " + p.Err
+			}
+			fmt.Fprintf(e.stdout, "%-30s %s  %s\n", term.Safe(string(p.Type)), term.Safe(p.ID), term.Safe(outcome))
+		}
+		fmt.Fprintf(e.stdout, "meeting %s in room %s: %d deliveries, %d failed, in %v\n", res.MeetingID, res.Room, len(res.Deliveries), res.Failed(), time.Since(start).Round(time.Millisecond))
+		failed += res.Failed()
 	}
-	fmt.Fprintf(e.stdout, "meeting %s in room %s: %d deliveries, %d failed, in %v\n", res.MeetingID, res.Room, len(res.Deliveries), res.Failed(), time.Since(start).Round(time.Millisecond))
-	if n := res.Failed(); n > 0 {
+	if failed > 0 {
 		return errors.New("some deliveries failed their last attempt")
 	}
 	return nil

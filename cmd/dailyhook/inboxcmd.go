@@ -228,7 +228,7 @@ func listEntries(ctx context.Context, o *inboxOpts, args []string, states ...inb
 			continue
 		}
 		l := line(e)
-		fmt.Fprintf(o.e.stdout, "%s  %-8s %2d  %-28s %s  %s  %s\n", l.Received.Format(time.RFC3339), l.State, l.Attempts, term.Safe(cmpOr(l.Type, "-")), term.Safe(cmpOr(l.ID, "-")), term.Safe(cmpOr(l.Room, "-")), term.Safe(oneLine(l.LastError)))
+		fmt.Fprintf(o.e.stdout, "%s  %-8s %2d  %-28s %s  %s  %s\n", l.Received.Format(time.RFC3339), l.State, l.Attempts, term.Safe(cmpOr(l.Type, "-")), term.Safe(cmpOr(l.ID, "-")), term.Safe(cmpOr(l.Room, "-")), term.Safe(oneLine(cmpOr(l.LastError, l.Waits))))
 	}
 	if len(entries) == 0 {
 		return errNothing
@@ -245,10 +245,16 @@ type entryLine struct {
 	ID        string      `json:"id"`
 	Room      string      `json:"room"`
 	LastError string      `json:"last_error"`
+	// Waits says why an ordered delivery waits: "held behind <id> in room
+	// <room>".
+	Waits string `json:"waits,omitempty"`
+	// Late reports an ordered delivery handed over after a room-mate
+	// stamped later.
+	Late bool `json:"late,omitempty"`
 }
 
 func line(e inbox.Entry) entryLine {
-	return entryLine{Received: e.Delivery.ReceivedAt, State: e.State, Attempts: e.Attempts, Type: e.Delivery.Type, ID: e.Delivery.ID, Room: e.Room(), LastError: e.LastError()}
+	return entryLine{Received: e.Delivery.ReceivedAt, State: e.State, Attempts: e.Attempts, Type: e.Delivery.Type, ID: e.Delivery.ID, Room: e.Room(), LastError: e.LastError(), Waits: e.Waits(), Late: e.Late}
 }
 
 // oneLine keeps the first line of s.
@@ -326,6 +332,12 @@ func showEntry(w io.Writer, e inbox.Entry, asJSON bool) error {
 		term.Safe(l.ID), term.Safe(l.Type), term.Safe(l.Room), l.State, l.Received.Format(time.RFC3339Nano), e.Attempts, e.MaxAttempts, e.JobID)
 	if e.Delivery.ParseError != "" {
 		fmt.Fprintf(w, "parse error %s\n", term.Safe(e.Delivery.ParseError))
+	}
+	if l.Waits != "" {
+		fmt.Fprintf(w, "waits       %s\n", term.Safe(l.Waits))
+	}
+	if l.Late {
+		fmt.Fprintf(w, "late        handed over after a room-mate stamped later\n")
 	}
 	for _, a := range attempts {
 		fmt.Fprintf(w, "attempt %d   %s  %s\n", a.Attempt, a.At.Format(time.RFC3339), term.Safe(oneLine(a.Error)))

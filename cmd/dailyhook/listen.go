@@ -64,7 +64,19 @@ verified and answered 200, never stored.
 Order: several workers forward at once (-workers), and retries come later,
 so events may reach your app in another order than Daily sent them. Daily
 does not promise order either: order by the event's event_ts, and handle
-each event idempotently, by its id.`
+each event idempotently, by its id.
+
+-order room puts each room's events in order for your app: those of one
+room (the payload's room, or room_name) are forwarded one at a time, in
+the order of their event_ts, ties broken by receipt, while other rooms go
+on in parallel up to -workers. A failing event holds its room until it is
+handled or dead-lettered. Each event waits -order-window after it is
+stored (1s by default; 0 waits for none) for a room-mate stamped earlier
+that is still on its way: that much latency buys the order of deliveries
+that Daily sent concurrently. An event that arrives later than that, or a
+replayed one, is forwarded anyway, after its room-mates stamped later,
+with X-Dailyhook-Late: true. Events without a room are forwarded as they
+come. Events stored under -order stay ordered after a restart without it.`
 
 // listenConfig is what listen runs with.
 type listenConfig struct {
@@ -87,6 +99,9 @@ type listenConfig struct {
 	// it once the flags are checked.
 	admin   string
 	adminLn net.Listener
+	// order is -order: "" or "room"; orderWindow is -order-window.
+	order       string
+	orderWindow time.Duration
 }
 
 var listenCommand = &command{
@@ -107,6 +122,8 @@ var listenCommand = &command{
 		fs.DurationVar(&c.retry.Base, "retry-base", time.Second, "wait after a failed attempt; it doubles after each further one")
 		fs.DurationVar(&c.retry.Max, "retry-max", 5*time.Minute, "longest wait between attempts")
 		fs.DurationVar(&c.completedRetention, "completed-retention", inbox.DefaultCompletedRetention, "how long a handled delivery is kept; it is also the window in which a re-sent delivery is recognised as a duplicate, and answered 200 without being handled again")
+		fs.StringVar(&c.order, "order", "", `"room": forward the events of each room one at a time, in event_ts order; "" (the default): as they come`)
+		fs.DurationVar(&c.orderWindow, "order-window", inbox.DefaultOrderWindow, "with -order room, how long an event waits after it is stored for a room-mate stamped earlier; 0 waits for none")
 		fs.StringVar(&c.admin, "admin", "", "HOST:PORT of the admin listener (/healthz, /readyz, /metrics, /riverui/); off by default; off loopback it needs DAILYHOOK_ADMIN_PASSWORD, which, when set, guards every path but /healthz on loopback too; other sites' pages and other Host names are refused")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := c.complete(e, fs, args); err != nil {
@@ -162,6 +179,12 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if c.forwardTimeout <= 0 {
 		return fmt.Errorf("%w: -forward-timeout must be positive", errUsage)
+	}
+	switch {
+	case c.order != "" && c.order != "room":
+		return fmt.Errorf("%w: -order %q: the only order is room", errUsage, c.order)
+	case c.orderWindow < 0:
+		return fmt.Errorf("%w: -order-window must not be negative", errUsage)
 	}
 	if c.completedRetention < time.Second {
 		return fmt.Errorf("%w: -completed-retention must be a second or more: it is how long a re-sent delivery is recognised", errUsage)
@@ -338,10 +361,10 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 		Workers:            c.workers,
 		MaxAttempts:        c.maxAttempts,
 		RetryPolicy:        c.retry,
-		// An attempt is one forward: a little longer than its timeout.
-		JobTimeout: c.forwardTimeout + 5*time.Second,
-		Logger:     warnLogger(e),
+		JobTimeout:         c.forwardTimeout + 5*time.Second, // an attempt is one forward: a little longer than its timeout
+		Logger:             warnLogger(e),
 	}
+	c.orderConfig(&cfg)
 	switch {
 	case c.forwardTo != "":
 		f := newForwarder(c.forwardTo, first(c.secrets), first(c.pipecatSecrets), c.forwardTimeout, tel)
@@ -391,6 +414,17 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 	}
 }
 
+// orderConfig sets the order of cfg from -order and -order-window.
+func (c *listenConfig) orderConfig(cfg *inbox.Config) {
+	if c.order != "room" {
+		return
+	}
+	cfg.OrderKey, cfg.OrderWindow = inbox.ByRoom, c.orderWindow
+	if c.orderWindow == 0 {
+		cfg.OrderWindow = -1 // the inbox's zero is its default
+	}
+}
+
 // openInbox opens the store c names, and says which it is.
 func openInbox(ctx context.Context, c listenConfig, cfg inbox.Config) (*inbox.Inbox, string, error) {
 	if c.postgres != "" {
@@ -412,6 +446,9 @@ func ignoreClosed(err error) error {
 const (
 	headerEventID = "X-Dailyhook-Event-Id"
 	headerAttempt = "X-Dailyhook-Attempt"
+	// headerLate is "true" on an ordered event forwarded after a room-mate
+	// stamped later (inbox.Late).
+	headerLate = "X-Dailyhook-Late"
 )
 
 // MetricForward is the histogram of forwards to the app, in seconds.
@@ -484,6 +521,9 @@ func (f *forwarder) post(ctx context.Context, body []byte, id string, headers ma
 	}
 	req.Header.Set(headerEventID, id)
 	req.Header.Set(headerAttempt, strconv.Itoa(inbox.Attempt(ctx)))
+	if inbox.Late(ctx) {
+		req.Header.Set(headerLate, "true")
+	}
 	// The attempt's span: the app's own traces join it.
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
 	start := time.Now()

@@ -15,6 +15,7 @@ import (
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // TestOrder is the conformance suite of a store that orders deliveries
@@ -329,4 +330,51 @@ func arrivalIDs(arrivals []Arrival) []string {
 		ids[i] = a.ID
 	}
 	return ids
+}
+
+// hourly retries an hour later.
+type hourly struct{}
+
+func (hourly) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Hour) }
+
+// TestOrderCancel fails a room's first delivery, whose next attempt is an
+// hour away, and cancels it with cancel, as River's UI does: within a
+// sweep, the room goes on, in order, although no completion sent it on.
+// open returns an inbox on a new, empty store.
+func TestOrderCancel(t *testing.T, open Opener, cancel func(ctx context.Context, in *inbox.Inbox, jobID int64) error) {
+	k, rec := newKit(t), NewRecorder()
+	rec.Fail = func(a Arrival) error {
+		if a.ID == "c-0" {
+			return errors.New("the app fails c-0")
+		}
+		return nil
+	}
+	cfg := k.orderConfig(t, rec, 4, -1)
+	cfg.RetryPolicy = hourly{}
+	in := open(t, cfg)
+	for e := range 3 {
+		k.send(t, in, roomEvent(fmt.Sprint("c-", e), "cancel-room", 1700000000+float64(e)))
+	}
+	ctx := context.Background()
+	var st inbox.Stats
+	for deadline := time.Now().Add(20 * time.Second); st.RoomsBlocked != 1; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if st, err = in.Stats(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Stats = %+v, want the room blocked behind c-0", st)
+		}
+	}
+	head, err := in.List(ctx, inbox.Filter{IDs: []string{"c-0"}})
+	if err != nil || len(head) != 1 {
+		t.Fatalf("List c-0 = %+v, %v", head, err)
+	}
+	if err := cancel(ctx, in, head[0].JobID); err != nil {
+		t.Fatal(err)
+	}
+	got := waitHandled(t, in, rec, 2, 10*time.Second)
+	if ids := arrivalIDs(got); !slices.Equal(ids, []string{"c-1", "c-2"}) {
+		t.Errorf("handled %v after c-0 was cancelled, want c-1 c-2", ids)
+	}
 }

@@ -411,7 +411,7 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: telemetry: %w", ErrConfig, err)
 	}
-	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay, s.PreservesJSON, s.Sweep, s.Release}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
+	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay, s.PreservesJSON, s.Sweep, s.Release, s.Busy}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
 		completions: make(chan completion), workersStopped: make(chan struct{})}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
@@ -945,6 +945,9 @@ type worker struct {
 // delivery, which is logged at ERROR and counted.
 func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 	d := job.Args
+	if snooze := w.busy(ctx, job); snooze != nil {
+		return snooze
+	}
 	ctx = w.late(ctx, job)
 	ctx, span := w.in.tel.tracer.Start(ctx, "dailyhook.attempt",
 		trace.WithLinks(trace.Link{SpanContext: receivedSpan(job.Metadata)}),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/dailywebhooks/events"
@@ -95,6 +96,23 @@ func (w *worker) release(ctx context.Context, job *river.Job[Delivery]) {
 	if err := w.in.hooks.release(context.WithoutCancel(ctx), w.in.cfg.Queue, job); err != nil {
 		w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: releasing the room of a dead-lettered delivery; its room goes on within "+SweepInterval.String(), slog.String("id", job.Args.ID), slog.Any("err", err))
 	}
+}
+
+// busy returns River's snooze for an ordered job whose room-mate is in
+// flight, or nil: only a job made available outside the store's order
+// (retried from River's UI, say) meets one. The snooze, of about a
+// second, keeps its attempt; its jitter parts two such jobs that keep
+// finding each other.
+func (w *worker) busy(ctx context.Context, job *river.Job[Delivery]) error {
+	if job.Args.Order == "" || w.in.hooks.busy == nil {
+		return nil
+	}
+	busy, err := w.in.hooks.busy(ctx, w.in.cfg.Queue, job)
+	if err == nil && !busy {
+		return nil
+	}
+	w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: an ordered delivery was fetched while a room-mate is in flight, as after a retry from River's UI: snoozed", slog.String("id", job.Args.ID), slog.String("room", job.Args.Order), slog.Any("err", err))
+	return river.JobSnooze(time.Second/2 + rand.N(time.Second))
 }
 
 // sweep sends on, every SweepInterval until ctx ends, the rooms whose

@@ -74,6 +74,12 @@ type Store[TTx any] struct {
 	// failed with ReleasedKey, and sends its room on as Sweep does: its
 	// room goes on while River dead-letters it.
 	Release func(ctx context.Context, queue string, job *river.Job[Delivery]) error
+	// Busy, when not nil, reports whether a room-mate of the ordered job
+	// is running an attempt that did not release its room. The inbox asks
+	// before it hands an ordered job over, and snoozes it when one is: a
+	// job made available outside the store's order, as River's UI retries
+	// one, never runs beside its room's.
+	Busy func(ctx context.Context, queue string, job *river.Job[Delivery]) (bool, error)
 }
 
 // ReplayBaseKey is the key, in a replayed job's metadata, of the number of
@@ -92,6 +98,7 @@ type storeHooks struct {
 	preservesJSON bool
 	sweep         func(ctx context.Context, queue string) error
 	release       func(ctx context.Context, queue string, job *river.Job[Delivery]) error
+	busy          func(ctx context.Context, queue string, job *river.Job[Delivery]) (bool, error)
 }
 
 // riverClient is what the inbox uses of a *river.Client[TTx], whatever

@@ -2,6 +2,7 @@ package inboxtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -337,11 +338,27 @@ type hourly struct{}
 
 func (hourly) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Hour) }
 
-// TestOrderCancel fails a room's first delivery, whose next attempt is an
-// hour away, and cancels it with cancel, as River's UI does: within a
-// sweep, the room goes on, in order, although no completion sent it on.
-// open returns an inbox on a new, empty store.
-func TestOrderCancel(t *testing.T, open Opener, cancel func(ctx context.Context, in *inbox.Inbox, jobID int64) error) {
+// A RiverJobs is what TestOrderRiverUI does through a store's River
+// client, as River's UI does: *river.Client[TTx] is one.
+type RiverJobs interface {
+	JobCancel(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+}
+
+// TestOrderRiverUI is the suite of what River's UI can do to an ordered
+// room, through the River client that jobs returns of an inbox: cancel its
+// failing delivery, and retry a waiting one out of order. newStore returns
+// an Opener of a new, empty store.
+func TestOrderRiverUI(t *testing.T, newStore func(t *testing.T) Opener, jobs func(in *inbox.Inbox) RiverJobs) {
+	t.Run("a cancelled delivery lets its room go on", func(t *testing.T) { testOrderCancel(t, newStore(t), jobs) })
+	t.Run("a retried delivery waits for the one in flight", func(t *testing.T) { testOrderRetry(t, newStore(t), jobs) })
+}
+
+// testOrderCancel fails a room's first delivery, whose next attempt is an
+// hour away, and cancels it: within a sweep, the room goes on, in order,
+// although no completion sent it on.
+func testOrderCancel(t *testing.T, open Opener, jobs func(in *inbox.Inbox) RiverJobs) {
 	k, rec := newKit(t), NewRecorder()
 	rec.Fail = func(a Arrival) error {
 		if a.ID == "c-0" {
@@ -370,11 +387,71 @@ func TestOrderCancel(t *testing.T, open Opener, cancel func(ctx context.Context,
 	if err != nil || len(head) != 1 {
 		t.Fatalf("List c-0 = %+v, %v", head, err)
 	}
-	if err := cancel(ctx, in, head[0].JobID); err != nil {
+	if _, err := jobs(in).JobCancel(ctx, head[0].JobID); err != nil {
 		t.Fatal(err)
 	}
 	got := waitHandled(t, in, rec, 2, 10*time.Second)
 	if ids := arrivalIDs(got); !slices.Equal(ids, []string{"c-1", "c-2"}) {
 		t.Errorf("handled %v after c-0 was cancelled, want c-1 c-2", ids)
+	}
+}
+
+// testOrderRetry holds a room's first delivery in flight and retries a
+// waiting room-mate: the room-mate is snoozed rather than handed over
+// beside the first, and every delivery of the room is then handled, one at
+// a time.
+func testOrderRetry(t *testing.T, open Opener, jobs func(in *inbox.Inbox) RiverJobs) {
+	k, rec := newKit(t), NewRecorder()
+	started, hold := make(chan struct{}), make(chan struct{})
+	rec.Fail = func(a Arrival) error {
+		if a.ID == "u-0" && a.Attempt == 1 {
+			close(started)
+			<-hold
+		}
+		return nil
+	}
+	in := open(t, k.orderConfig(t, rec, 4, -1))
+	for e := range 3 {
+		k.send(t, in, roomEvent(fmt.Sprint("u-", e), "retry-room", 1700000000+float64(e)))
+	}
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("u-0 was never handed over")
+	}
+	ctx := context.Background()
+	waiting, err := in.List(ctx, inbox.Filter{IDs: []string{"u-2"}})
+	if err != nil || len(waiting) != 1 {
+		t.Fatalf("List u-2 = %+v, %v", waiting, err)
+	}
+	id := waiting[0].JobID
+	if _, err := jobs(in).JobRetry(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		job, err := jobs(in).JobGet(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Snoozes int `json:"snoozes"`
+		}
+		if json.Unmarshal(job.Metadata, &m) == nil && m.Snoozes > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			close(hold)
+			t.Fatal("u-2, retried, was never snoozed")
+		}
+	}
+	close(hold)
+	got := waitHandled(t, in, rec, 3, 20*time.Second)
+	for _, a := range got {
+		if a.InFlight > 1 {
+			t.Errorf("%s handed over beside a room-mate", a.ID)
+		}
+	}
+	if ids := arrivalIDs(got); len(ids) != 3 || ids[0] != "u-0" {
+		t.Errorf("handled %v, want u-0 first, then u-1 and u-2", ids)
 	}
 }

@@ -66,6 +66,11 @@ const (
 		WHERE p.queue = $1 AND p.args->>'order' IS NOT NULL AND p.state = 'pending'
 		AND NOT EXISTS (SELECT 1 FROM river_job x WHERE x.queue = $1
 			AND x.args->>'order' = p.args->>'order' AND ` + postgresActive + `)`
+	// postgresBusy reports whether a room-mate of job $3 (queue $1, room
+	// $2) runs an attempt that did not release its room.
+	postgresBusy = `SELECT EXISTS (SELECT 1 FROM river_job x WHERE x.queue = $1 AND x.args->>'order' = $2
+		AND x.id <> $3 AND x.state = 'running'
+		AND coalesce((x.metadata->>'` + inbox.ReleasedKey + `')::int, 0) <> x.attempt)`
 	// postgresRelease releases the room of job $1, whose last attempt
 	// failed.
 	postgresRelease = `UPDATE river_job SET metadata = metadata || jsonb_build_object('` + inbox.ReleasedKey + `', attempt)
@@ -162,6 +167,12 @@ func (s *pgStore) release(ctx context.Context, queue string, job *river.Job[inbo
 		}
 		return sendOn(ctx, tx, queue, []string{job.Args.Order}, false)
 	})
+}
+
+// busy is the store's Busy: see inbox.Store.
+func (s *pgStore) busy(ctx context.Context, queue string, job *river.Job[inbox.Delivery]) (busy bool, err error) {
+	err = s.pool.QueryRow(ctx, postgresBusy, queue, job.Args.Order, job.ID).Scan(&busy)
+	return busy, err
 }
 
 // commit is the store's Commit: see inbox.Store. It sends on the rooms of

@@ -68,6 +68,7 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		Commit:  s.commit,
 		Sweep:   s.sweep,
 		Release: s.release,
+		Busy:    s.busy,
 		Close:   func() error { pool.Close(); return nil },
 		Stats:   func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
 		Replay: func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error) {

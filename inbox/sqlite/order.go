@@ -55,6 +55,11 @@ const (
 		WHERE p.queue = ?1 AND json_extract(p.args, '$.order') IS NOT NULL AND p.state = 'pending'
 		AND NOT EXISTS (SELECT 1 FROM river_job x WHERE x.queue = ?1
 			AND json_extract(x.args, '$.order') = json_extract(p.args, '$.order') AND ` + sqliteActive + `)`
+	// sqliteBusy reports whether a room-mate of job ?3 (queue ?1, room
+	// ?2) runs an attempt that did not release its room.
+	sqliteBusy = `SELECT EXISTS (SELECT 1 FROM river_job x WHERE x.queue = ?1 AND json_extract(x.args, '$.order') = ?2
+		AND x.id <> ?3 AND x.state = 'running'
+		AND coalesce(json_extract(x.metadata, '$.` + inbox.ReleasedKey + `'), 0) <> x.attempt)`
 	// sqliteRelease releases the room of job ?1, whose last attempt failed.
 	sqliteRelease = `UPDATE river_job SET metadata = jsonb_set(metadata, '$.` + inbox.ReleasedKey + `', attempt)
 		WHERE id = ?1 AND state = 'running'`
@@ -128,6 +133,12 @@ func (f *sqliteFile) release(ctx context.Context, queue string, job *river.Job[i
 		}
 		return sendOn(ctx, tx, queue, []string{job.Args.Order}, false)
 	})
+}
+
+// busy is the store's Busy: see inbox.Store.
+func (f *sqliteFile) busy(ctx context.Context, queue string, job *river.Job[inbox.Delivery]) (busy bool, err error) {
+	err = f.db.QueryRowContext(ctx, sqliteBusy, queue, job.Args.Order, job.ID).Scan(&busy)
+	return busy, err
 }
 
 // inTx runs fn in a transaction, and commits it when fn returns nil.

@@ -126,17 +126,16 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		return fail(err)
 	}
 	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{
-		Driver:  wakingDriver{riversqlite.New(db)},
-		Commit:  f.commit,
-		Check:   f.check,
-		Close:   f.close,
-		Stats:   f.stats,
-		Replay:  f.replay,
-		Sweep:   f.sweep,
-		Release: f.release,
-		// River stores args as JSONB, which keeps each string's and
-		// number's text as written.
-		PreservesJSON: true,
+		Driver:        wakingDriver{riversqlite.New(db)},
+		Commit:        f.commit,
+		Check:         f.check,
+		Close:         f.close,
+		Stats:         f.stats,
+		Replay:        f.replay,
+		Sweep:         f.sweep,
+		Release:       f.release,
+		Busy:          f.busy,
+		PreservesJSON: true, // River's JSONB keeps each string's and number's text as written
 	}, cfg)
 	if err != nil {
 		return fail(err)

@@ -11,24 +11,21 @@ import (
 	"github.com/dailywebhooks/events/inbox/sqlite"
 )
 
-// TestConformance runs the store suite on a SQLite file.
-func TestConformance(t *testing.T) {
-	inboxtest.TestStore(t, func(t *testing.T) inboxtest.Opener {
-		path := filepath.Join(t.TempDir(), "conformance.db")
-		return inboxtest.Starting(func(ctx context.Context, cfg inbox.Config) (*inbox.Inbox, error) {
-			return sqlite.Open(ctx, path, cfg)
-		})
+// newStore is the suites' opener of a new SQLite file.
+func newStore(t *testing.T) inboxtest.Opener {
+	path := filepath.Join(t.TempDir(), "conformance.db")
+	return inboxtest.Starting(func(ctx context.Context, cfg inbox.Config) (*inbox.Inbox, error) {
+		return sqlite.Open(ctx, path, cfg)
 	})
 }
 
-// TestOrderCancel runs the suite's cancel of a room's failing delivery on
-// a SQLite file.
-func TestOrderCancel(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cancel.db")
-	inboxtest.TestOrderCancel(t, inboxtest.Starting(func(ctx context.Context, cfg inbox.Config) (*inbox.Inbox, error) {
-		return sqlite.Open(ctx, path, cfg)
-	}), func(ctx context.Context, in *inbox.Inbox, jobID int64) error {
-		_, err := inbox.RiverClient[*sql.Tx](in).JobCancel(ctx, jobID)
-		return err
-	})
+// TestConformance runs the store suite on a SQLite file.
+func TestConformance(t *testing.T) {
+	inboxtest.TestStore(t, newStore)
+}
+
+// TestOrderRiverUI runs the suite of what River's UI can do to an ordered
+// room on a SQLite file.
+func TestOrderRiverUI(t *testing.T) {
+	inboxtest.TestOrderRiverUI(t, newStore, func(in *inbox.Inbox) inboxtest.RiverJobs { return inbox.RiverClient[*sql.Tx](in) })
 }

@@ -163,30 +163,41 @@ func roomDelivery(id, room string, ts float64) []byte {
 
 // sendRooms sends rooms × each events to url, each room's concurrently at
 // random moments within spread, and returns their IDs: event e of room r
-// is "r<r>-e<e>", stamped e seconds after the first.
-func sendRooms(t *testing.T, url string, rooms, each int, spread time.Duration) []string {
+// is "r<r>-e<e>", stamped e seconds after the first. sent has, by room,
+// its first send's start and its last answer.
+func sendRooms(t *testing.T, url string, rooms, each int, spread time.Duration) (ids []string, sent map[string][2]time.Time) {
 	t.Helper()
 	client := &http.Client{Timeout: 10 * time.Second}
 	var (
-		wg  sync.WaitGroup
-		ids []string
+		wg sync.WaitGroup
+		mu sync.Mutex
 	)
+	sent = map[string][2]time.Time{}
 	for r := range rooms {
 		for e := range each {
-			id := fmt.Sprintf("r%d-e%d", r, e)
+			id, room := fmt.Sprintf("r%d-e%d", r, e), fmt.Sprint("room-", r)
 			ids = append(ids, id)
-			body := roomDelivery(id, fmt.Sprint("room-", r), 1708972000+float64(e))
+			body := roomDelivery(id, room, 1708972000+float64(e))
 			wg.Add(1)
 			time.AfterFunc(rand.N(spread+1), func() {
 				defer wg.Done()
+				start := time.Now()
 				if code := post(client, url, body); code != http.StatusOK {
 					t.Errorf("POST %s = %d", id, code)
 				}
+				mu.Lock()
+				defer mu.Unlock()
+				sp, ok := sent[room]
+				if !ok || start.Before(sp[0]) {
+					sp[0] = start
+				}
+				sp[1] = time.Now()
+				sent[room] = sp
 			})
 		}
 	}
 	wg.Wait()
-	return ids
+	return ids, sent
 }
 
 // fails1In4 fails the first attempt of a quarter of the events, chosen by
@@ -224,7 +235,7 @@ func TestListenOrderRoom(t *testing.T) {
 	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	p := startProcess(t, "-db", t.TempDir()+"/order.db", "-forward-to", a.srv.URL, "-order", "room", "-order-window", "1s",
 		"-workers", "10", "-retry-base", "50ms", "-retry-max", "200ms", "-max-attempts", "5", "-admin", admin)
-	ids := sendRooms(t, p.url, 30, 8, 300*time.Millisecond)
+	ids, sent := sendRooms(t, p.url, 30, 8, 300*time.Millisecond)
 	client := &http.Client{Timeout: 10 * time.Second}
 	for i := range 5 {
 		id := fmt.Sprint("roomless-", i)
@@ -238,8 +249,10 @@ func TestListenOrderRoom(t *testing.T) {
 		t.Errorf("%d events reached the app twice", repeats)
 	}
 	for _, ar := range got {
-		if ar.late {
-			t.Errorf("%s forwarded late, though it arrived within the window", ar.id)
+		// A room whose deliveries were all stored within the window has
+		// none late; one sent over longer, on a loaded machine, may.
+		if sp := sent[ar.room]; ar.late && sp[1].Sub(sp[0]) < 950*time.Millisecond {
+			t.Errorf("%s forwarded late, though its room arrived within %v", ar.id, sp[1].Sub(sp[0]))
 		}
 	}
 	// Stamped before all of room-0's, after they were forwarded: late.
@@ -264,19 +277,19 @@ func TestListenOrderRoom(t *testing.T) {
 func TestListenOrderDead(t *testing.T) {
 	a := newOrderApp(t)
 	a.fail = func(ar orderArrival) bool { return ar.id == "r0-e2" }
-	p := startProcess(t, "-db", t.TempDir()+"/order.db", "-forward-to", a.srv.URL, "-order", "room", "-order-window", "200ms",
+	db := t.TempDir() + "/order.db"
+	p := startProcess(t, "-db", db, "-forward-to", a.srv.URL, "-order", "room", "-order-window", "1s",
 		"-workers", "4", "-retry-base", "20ms", "-retry-max", "50ms", "-max-attempts", "3")
-	ids := sendRooms(t, p.url, 1, 6, 100*time.Millisecond)
+	ids, _ := sendRooms(t, p.url, 1, 6, 100*time.Millisecond)
 	ids = slices.DeleteFunc(ids, func(id string) bool { return id == "r0-e2" })
 	got := a.waitIDs(t, ids, 30*time.Second)
-	a.checkRoomOrder(t, got)
-	var order []string
-	for _, ar := range got {
-		order = append(order, ar.id)
+	if repeats := a.checkRoomOrder(t, got); repeats > 0 || len(got) != len(ids) {
+		t.Errorf("forwarded %+v, want each of %v once", got, ids)
 	}
-	if !slices.Equal(order, ids) {
-		t.Errorf("forwarded %v, want %v", order, ids)
-	}
+	waitFor(t, 10*time.Second, "r0-e2 dead", func() bool {
+		code, out, _ := runCmd(t, nil, "", "inbox", "list", "-db", db, "-state", "dead")
+		return code == 0 && strings.Contains(out, "r0-e2")
+	})
 	if err := p.term(); err != nil {
 		t.Errorf("listen after SIGTERM: %v", err)
 	}
@@ -299,7 +312,7 @@ func TestListenOrderKilled(t *testing.T) {
 	db := t.TempDir() + "/order.db"
 	args := []string{"-db", db, "-forward-to", a.srv.URL, "-order", "room", "-order-window", "300ms", "-workers", "10", "-retry-base", "50ms", "-retry-max", "200ms"}
 	p := startProcess(t, args...)
-	ids := sendRooms(t, p.url, 20, 10, 300*time.Millisecond)
+	ids, _ := sendRooms(t, p.url, 20, 10, 300*time.Millisecond)
 	select {
 	case <-hundredth:
 	case <-time.After(60 * time.Second):
@@ -310,8 +323,17 @@ func TestListenOrderKilled(t *testing.T) {
 	startProcess(t, args...)
 	got := a.waitIDs(t, ids, 60*time.Second)
 	repeats := a.checkRoomOrder(t, got)
-	if repeats > 20 {
-		t.Errorf("%d repeats after one kill, want at most one per room (20)", repeats)
+	seen, perRoom := map[string]bool{}, map[string]int{}
+	for _, ar := range got {
+		if seen[ar.id] {
+			perRoom[ar.room]++
+		}
+		seen[ar.id] = true
+	}
+	for room, n := range perRoom {
+		if n > 1 {
+			t.Errorf("room %s: %d events repeated after one kill, want at most the one in flight", room, n)
+		}
 	}
 	t.Logf("%d forwards for %d events: %d repeats after the kill", len(got), len(ids), repeats)
 }

@@ -77,13 +77,17 @@ func Late(ctx context.Context) bool {
 }
 
 // late returns ctx telling Late that job is late, if it is, and counts and
-// logs it.
+// logs a late delivery once.
 func (w *worker) late(ctx context.Context, job *river.Job[Delivery]) context.Context {
 	if job.Args.Order == "" || !metaBool(job.Metadata, LateKey) {
 		return ctx
 	}
-	w.in.tel.late.Add(ctx, 1, metric.WithAttributes(attribute.String("type", typeLabel(job.Args.Type))))
-	w.in.log.LogAttrs(ctx, slog.LevelInfo, "inbox: handing over a late delivery: a room-mate stamped later was handed over before it", slog.String("type", job.Args.Type), slog.String("id", job.Args.ID), slog.String("room", job.Args.Order))
+	// Counted and logged at its first attempt (since its replay, if it
+	// was replayed); said to Handle at every one.
+	if job.Attempt == replayBase(job.Metadata)+1 {
+		w.in.tel.late.Add(ctx, 1, metric.WithAttributes(attribute.String("type", typeLabel(job.Args.Type))))
+		w.in.log.LogAttrs(ctx, slog.LevelInfo, "inbox: handing over a late delivery: a room-mate stamped later was handed over before it", slog.String("type", job.Args.Type), slog.String("id", job.Args.ID), slog.String("room", job.Args.Order))
+	}
 	return context.WithValue(ctx, lateKey{}, true)
 }
 

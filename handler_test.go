@@ -876,7 +876,12 @@ func TestHandlerFaultRun(t *testing.T) {
 			if tt.dedup {
 				h.Dedup = &events.MemoryDedup{}
 			}
-			srv := httptest.NewServer(h)
+			var serving atomic.Int32 // requests in the handler, abandoned ones included
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				serving.Add(1)
+				defer serving.Add(-1)
+				h.ServeHTTP(w, r)
+			}))
 			defer srv.Close()
 			client := &http.Client{Timeout: clientTimeout}
 
@@ -929,7 +934,12 @@ func TestHandlerFaultRun(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			time.Sleep(2 * slow) // let abandoned first attempts end
+			// The first attempts whose clients gave up end in their time.
+			for deadline := time.Now().Add(10 * time.Second); serving.Load() > 0; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d requests still in the handler", serving.Load())
+				}
+			}
 
 			mu.Lock()
 			for i := range numEvents {

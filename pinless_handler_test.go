@@ -176,9 +176,10 @@ func TestPinlessHandlerOnce(t *testing.T) {
 // Handle once the first succeeded.
 func TestPinlessHandlerInProgress(t *testing.T) {
 	var n atomic.Int32
-	release := make(chan struct{})
+	release, entered := make(chan struct{}), make(chan struct{}, 2)
 	p, err := events.NewPinlessHandler([]string{pinlessSecret}, func(context.Context, *events.PinlessCall) error {
 		n.Add(1)
+		entered <- struct{}{}
 		<-release
 		return nil
 	})
@@ -187,14 +188,14 @@ func TestPinlessHandlerInProgress(t *testing.T) {
 	}
 	p.OnError = func(*http.Request, error) {}
 	codes := make(chan int, 2)
-	for range 2 {
-		go func() {
-			w := httptest.NewRecorder()
-			p.ServeHTTP(w, pinlessRequest(t, pinlessSecret, nowMilli(), call("busy")))
-			codes <- w.Code
-		}()
-		time.Sleep(50 * time.Millisecond)
+	send := func() {
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, pinlessRequest(t, pinlessSecret, nowMilli(), call("busy")))
+		codes <- w.Code
 	}
+	go send()
+	<-entered // the first handles the call
+	go send() // the second waits for it, or, if it comes after, finds it done
 	close(release)
 	if a, b := <-codes, <-codes; a != 200 || b != 200 || n.Load() != 1 {
 		t.Errorf("statuses %d and %d, %d calls handled; want 200, 200 and 1", a, b, n.Load())

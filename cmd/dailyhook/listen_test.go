@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,6 +112,18 @@ func post(client *http.Client, url string, body []byte) int {
 	return resp.StatusCode
 }
 
+// handledIDs returns the event IDs of the "handled <type> <id>" lines of
+// out.
+func handledIDs(out string) map[string]bool {
+	ids := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		if m := handledLine.FindStringSubmatch(l); m != nil {
+			ids[m[2]] = true
+		}
+	}
+	return ids
+}
+
 var handledLine = regexp.MustCompile(`^handled (\S+) (\S+)$`)
 
 // handledCounts counts the "handled <type> <id>" lines of out, and fails t
@@ -141,8 +152,8 @@ func TestListenForwards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	e := &env{stdout: &lockedWriter{w: &stdout}, stderr: &lockedWriter{w: &stderr}, getenv: func(string) string { return "" }}
+	var stdout, stderr eventstest.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -179,7 +190,10 @@ func TestListenForwards(t *testing.T) {
 			t.Fatalf("%d events never reached the app", missing)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	// The app has them all; listen prints each once its forward returns.
+	waitFor(t, 10*time.Second, "listen printed every event handled", func() bool {
+		return len(handledIDs(stdout.String())) == n
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("listen: %v\n%s", err, stderr.String())
@@ -213,7 +227,7 @@ func TestListenBinarySurvivesKills(t *testing.T) {
 	db := filepath.Join(dir, "listen.db")
 	var (
 		mu      sync.Mutex
-		outputs []*bytes.Buffer
+		outputs []*eventstest.Buffer
 		cmd     *exec.Cmd
 		url     string
 	)
@@ -221,8 +235,8 @@ func TestListenBinarySurvivesKills(t *testing.T) {
 		port := freePort(t)
 		cmd = exec.Command(bin, "listen", "-addr", fmt.Sprintf("127.0.0.1:%d", port), "-db", db, "-forward-to", a.srv.URL, "-retry-base", "20ms", "-retry-max", "200ms")
 		cmd.Env = append(os.Environ(), "DAILY_WEBHOOK_SECRET="+secret)
-		out := &bytes.Buffer{}
-		cmd.Stdout = &lockedWriter{w: out}
+		out := &eventstest.Buffer{}
+		cmd.Stdout = out
 		cmd.Stderr = os.Stderr
 		outputs = append(outputs, out)
 		if err := cmd.Start(); err != nil {
@@ -293,7 +307,22 @@ func TestListenBinarySurvivesKills(t *testing.T) {
 			t.Fatalf("%d acknowledged events never reached the app", missing)
 		}
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The app has them all; each is printed once its forward returns.
+	waitFor(t, 10*time.Second, "listen printed every acknowledged event handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		var all strings.Builder
+		for _, o := range outputs {
+			all.WriteString(o.String())
+		}
+		printed := handledIDs(all.String())
+		for id := range acked {
+			if !printed[id] {
+				return false
+			}
+		}
+		return true
+	})
 	mu.Lock()
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {

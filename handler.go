@@ -425,6 +425,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, d delivery, err e
 	http.Error(w, http.StatusText(status), status)
 }
 
+// testHookClaimWaits, when not nil, is called each time a claim finds
+// another request holding its key: tests set it to know that a request
+// waits.
+var testHookClaimWaits func()
+
 // claim takes g, waiting while another request holds it, for at most
 // InProgressWait and no longer than ctx lives.
 func (h *Handler) claim(ctx context.Context, g claim) (ClaimState, error) {
@@ -438,6 +443,9 @@ func (h *Handler) claim(ctx context.Context, g claim) (ClaimState, error) {
 		state, err := g.store.Claim(ctx, g.key)
 		if err != nil || state != ClaimInProgress {
 			return state, err
+		}
+		if testHookClaimWaits != nil {
+			testHookClaimWaits()
 		}
 		left := time.Until(deadline)
 		if left <= 0 {

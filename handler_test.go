@@ -430,6 +430,8 @@ func TestHandlerInProgress(t *testing.T) {
 				)
 				started := make(chan struct{})
 				unblock := make(chan struct{})
+				waiting, once := make(chan struct{}), sync.Once{}
+				defer events.SetClaimWaitsHook(func() { once.Do(func() { close(waiting) }) })()
 				h := newTestHandler(t, &recorder{}, func(h *events.Handler) {
 					h.InProgressWait = tt.wait
 					if !same {
@@ -478,7 +480,7 @@ func TestHandlerInProgress(t *testing.T) {
 				}()
 				var secondStatus int
 				if tt.release {
-					time.Sleep(30 * time.Millisecond) // the second is waiting
+					<-waiting // the second is waiting
 					close(unblock)
 					secondStatus = <-second
 				} else {

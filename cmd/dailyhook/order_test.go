@@ -43,6 +43,9 @@ type orderApp struct {
 	fail func(a orderArrival) bool
 	// work is how long the app takes per forward.
 	work time.Duration
+	// hang, when not nil, keeps the forwards for which it returns true
+	// unanswered until their sender goes away.
+	hang func(a orderArrival) bool
 	// onArrival, when not nil, is told of each forward taken.
 	onArrival func(n int)
 	srv       *httptest.Server
@@ -84,6 +87,10 @@ func (a *orderApp) handle(ctx context.Context, ev events.Event) error {
 		time.Sleep(a.work) // the app's own work, during which a room-mate could overlap
 	}
 	failed := a.fail != nil && a.fail(ar)
+	if a.hang != nil && a.hang(ar) {
+		<-ctx.Done()
+		failed = true
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if ar.room != "" {
@@ -333,18 +340,7 @@ func TestListenOrderKilled(t *testing.T) {
 	startProcess(t, args...)
 	got := a.waitIDs(t, ids, 60*time.Second)
 	repeats := a.checkRoomOrder(t, got)
-	seen, perRoom := map[string]bool{}, map[string]int{}
-	for _, ar := range got {
-		if seen[ar.id] {
-			perRoom[ar.room]++
-		}
-		seen[ar.id] = true
-	}
-	for room, n := range perRoom {
-		if n > 1 {
-			t.Errorf("room %s: %d events repeated after one kill, want at most the one in flight", room, n)
-		}
-	}
+	checkOneRepeatPerRoom(t, got)
 	t.Logf("%d forwards for %d events: %d repeats after the kill", len(got), len(ids), repeats)
 }
 
@@ -458,5 +454,61 @@ func TestInboxListWaits(t *testing.T) {
 	code, out, _ = runCmd(t, nil, "", "inbox", "list", "-db", db, "-json")
 	if code != 0 || strings.Count(out, `"waits":"held behind r0-e0 in room room-0"`) != 2 {
 		t.Errorf("inbox list -json: exit %d\n%s", code, out)
+	}
+}
+
+// TestListenOrderReplicaKilled SIGKILLs a listen -order room replica on
+// PostgreSQL while it forwards a room's second event, and starts another:
+// the other rooms go on at once, and the killed one's room once River's
+// rescuer retries the event in flight (RescueAfter: -forward-timeout plus
+// 20 s), in order.
+func TestListenOrderReplicaKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for River's rescuer")
+	}
+	url := inboxtest.StartPostgres(t).NewDatabase(t)
+	a := newOrderApp(t)
+	hung := make(chan struct{})
+	var once sync.Once
+	a.hang = func(ar orderArrival) bool {
+		if ar.id != "r0-e1" || ar.attempt != 1 {
+			return false
+		}
+		once.Do(func() { close(hung) })
+		return true
+	}
+	args := []string{"-postgres", url, "-forward-to", a.srv.URL, "-order", "room", "-order-window", "200ms", "-workers", "4", "-forward-timeout", "5s"}
+	first := startProcess(t, args...)
+	ids, _ := sendRooms(t, first.url, 5, 4, 100*time.Millisecond)
+	select {
+	case <-hung:
+	case <-time.After(30 * time.Second):
+		t.Fatal("r0-e1 was never forwarded")
+	}
+	first.cmd.Process.Signal(syscall.SIGKILL)
+	first.cmd.Wait()
+	killed := time.Now()
+	startProcess(t, args...)
+	got := a.waitIDs(t, ids, 150*time.Second)
+	repeats := a.checkRoomOrder(t, got)
+	checkOneRepeatPerRoom(t, got)
+	t.Logf("every event arrived %v after the kill, %d repeated", time.Since(killed).Round(time.Second), repeats)
+}
+
+// checkOneRepeatPerRoom fails t for each room of which more than one event
+// reached the app twice: after a kill, only the one in flight may.
+func checkOneRepeatPerRoom(t *testing.T, arrivals []orderArrival) {
+	t.Helper()
+	seen, perRoom := map[string]bool{}, map[string]int{}
+	for _, ar := range arrivals {
+		if seen[ar.id] {
+			perRoom[ar.room]++
+		}
+		seen[ar.id] = true
+	}
+	for room, n := range perRoom {
+		if n > 1 {
+			t.Errorf("room %s: %d events repeated after a kill, want at most the one in flight", room, n)
+		}
 	}
 }

@@ -330,14 +330,7 @@ func TestListenOrderKilled(t *testing.T) {
 	args := []string{"-db", db, "-forward-to", a.srv.URL, "-order", "room", "-order-window", "300ms", "-workers", "10", "-retry-base", "50ms", "-retry-max", "200ms"}
 	p := startProcess(t, args...)
 	ids, _ := sendRooms(t, p.url, 20, 10, 300*time.Millisecond)
-	select {
-	case <-hundredth:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the app never took 100 events")
-	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	p.cmd.Wait()
-	startProcess(t, args...)
+	killWhen(t, p, hundredth, "the app's 100th event", args)
 	got := a.waitIDs(t, ids, 60*time.Second)
 	repeats := a.checkRoomOrder(t, got)
 	checkOneRepeatPerRoom(t, got)
@@ -480,19 +473,28 @@ func TestListenOrderReplicaKilled(t *testing.T) {
 	args := []string{"-postgres", url, "-forward-to", a.srv.URL, "-order", "room", "-order-window", "200ms", "-workers", "4", "-forward-timeout", "5s"}
 	first := startProcess(t, args...)
 	ids, _ := sendRooms(t, first.url, 5, 4, 100*time.Millisecond)
-	select {
-	case <-hung:
-	case <-time.After(30 * time.Second):
-		t.Fatal("r0-e1 was never forwarded")
-	}
-	first.cmd.Process.Signal(syscall.SIGKILL)
-	first.cmd.Wait()
-	killed := time.Now()
-	startProcess(t, args...)
+	killed := killWhen(t, first, hung, "r0-e1's forward", args)
 	got := a.waitIDs(t, ids, 150*time.Second)
 	repeats := a.checkRoomOrder(t, got)
 	checkOneRepeatPerRoom(t, got)
 	t.Logf("every event arrived %v after the kill, %d repeated", time.Since(killed).Round(time.Second), repeats)
+}
+
+// killWhen SIGKILLs p once ready is closed (or fails t after a minute,
+// naming what never came), starts listen again with args, and returns
+// when p was killed.
+func killWhen(t *testing.T, p *process, ready <-chan struct{}, what string, args []string) time.Time {
+	t.Helper()
+	select {
+	case <-ready:
+	case <-time.After(time.Minute):
+		t.Fatalf("%s never came", what)
+	}
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+	killed := time.Now()
+	startProcess(t, args...)
+	return killed
 }
 
 // checkOneRepeatPerRoom fails t for each room of which more than one event

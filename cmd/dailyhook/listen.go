@@ -180,11 +180,8 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 	if c.forwardTimeout <= 0 {
 		return fmt.Errorf("%w: -forward-timeout must be positive", errUsage)
 	}
-	switch {
-	case c.order != "" && c.order != "room":
-		return fmt.Errorf("%w: -order %q: the only order is room", errUsage, c.order)
-	case c.orderWindow < 0:
-		return fmt.Errorf("%w: -order-window must not be negative", errUsage)
+	if err := c.checkOrder(fs); err != nil {
+		return err
 	}
 	if c.completedRetention < time.Second {
 		return fmt.Errorf("%w: -completed-retention must be a second or more: it is how long a re-sent delivery is recognised", errUsage)
@@ -199,6 +196,21 @@ func (c *listenConfig) complete(e *env, fs *flag.FlagSet, args []string) error {
 		}
 	}
 	return c.hookSecrets(e)
+}
+
+// checkOrder checks -order and -order-window, which fs parsed.
+func (c *listenConfig) checkOrder(fs *flag.FlagSet) error {
+	windowSet := false
+	fs.Visit(func(f *flag.Flag) { windowSet = windowSet || f.Name == "order-window" })
+	switch {
+	case c.order != "" && c.order != "room":
+		return fmt.Errorf("%w: -order %q: the only order is room", errUsage, c.order)
+	case c.orderWindow < 0:
+		return fmt.Errorf("%w: -order-window must not be negative", errUsage)
+	case windowSet && c.order == "":
+		return fmt.Errorf("%w: -order-window goes with -order room", errUsage)
+	}
+	return nil
 }
 
 // hookSecrets reads the secrets of the hooks served: Daily's, from

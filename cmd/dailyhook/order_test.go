@@ -215,13 +215,15 @@ func fails1In4(a orderArrival) bool {
 	return a.attempt == 1 && h.Sum32()%4 == 0
 }
 
-// TestListenOrderUsage checks that a wrong -order or -order-window is a
-// usage error.
+// TestListenOrderUsage checks that a wrong -order or -order-window, or an
+// -order-window without -order room, which would do nothing, is a usage
+// error.
 func TestListenOrderUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-order", "participant"},
 		{"-order", "Room"},
 		{"-order", "room", "-order-window", "-1s"},
+		{"-order-window", "2s"},
 	} {
 		code, _, stderr := runCmd(t, map[string]string{"DAILY_WEBHOOK_SECRET": secret}, "", append([]string{"listen", "-db", t.TempDir() + "/x.db"}, args...)...)
 		if code != 2 {

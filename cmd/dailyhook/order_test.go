@@ -388,6 +388,11 @@ func TestListenOrderReplicas(t *testing.T) {
 // session -meetings -jitter, through the fake Daily, to a listen -order room
 // process: every delivery reaches the app, each room's in event_ts order.
 func TestDevSessionMeetingsOrdered(t *testing.T) {
+	for _, args := range [][]string{{"-meetings", "0"}, {"-meetings", "101"}, {"-jitter", "-1ms"}} {
+		if code, _, stderr := runCmd(t, map[string]string{"DAILY_API_KEY": "k"}, "", append([]string{"dev", "session"}, args...)...); code != 2 {
+			t.Errorf("dev session %v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+	}
 	a := newOrderApp(t)
 	p := startProcess(t, "-db", t.TempDir()+"/order.db", "-forward-to", a.srv.URL, "-order", "room", "-order-window", "1s", "-workers", "10")
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))

@@ -115,7 +115,11 @@ func (w *worker) busy(ctx context.Context, job *river.Job[Delivery]) error {
 	if err == nil && !busy {
 		return nil
 	}
-	w.in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: an ordered delivery was fetched while a room-mate is in flight, as after a retry from River's UI: snoozed", slog.String("id", job.Args.ID), slog.String("room", job.Args.Order), slog.Any("err", err))
+	msg := "inbox: an ordered delivery was fetched while a room-mate is in flight, as after a retry from River's UI: snoozed"
+	if err != nil {
+		msg = "inbox: looking whether an ordered delivery's room-mate is in flight: snoozed"
+	}
+	w.in.log.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("id", job.Args.ID), slog.String("room", job.Args.Order), slog.Any("err", err))
 	return river.JobSnooze(time.Second/2 + rand.N(time.Second))
 }
 

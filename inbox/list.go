@@ -220,7 +220,7 @@ func entry(job *rivertype.JobRow) (Entry, error) {
 		d.ReceivedAt = job.CreatedAt
 	}
 	e := Entry{JobID: job.ID, Delivery: d, State: stateOfJob(job), Attempts: job.Attempt, MaxAttempts: job.MaxAttempts, Errors: job.Errors,
-		Late: metaBool(job.Metadata, LateKey)}
+		Late: metaValue[bool](job.Metadata, LateKey)}
 	if job.FinalizedAt != nil {
 		e.FinalizedAt = *job.FinalizedAt
 	}

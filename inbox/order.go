@@ -79,7 +79,7 @@ func Late(ctx context.Context) bool {
 // late returns ctx telling Late that job is late, if it is, and counts and
 // logs a late delivery once.
 func (w *worker) late(ctx context.Context, job *river.Job[Delivery]) context.Context {
-	if job.Args.Order == "" || !metaBool(job.Metadata, LateKey) {
+	if job.Args.Order == "" || !metaValue[bool](job.Metadata, LateKey) {
 		return ctx
 	}
 	// Counted and logged at its first attempt (since its replay, if it
@@ -138,15 +138,6 @@ func (in *Inbox) sweep(ctx context.Context) {
 			in.log.LogAttrs(ctx, slog.LevelWarn, "inbox: sending on the ordered rooms whose deliveries all wait", slog.Any("err", err))
 		}
 	}
-}
-
-// metaBool returns the boolean at key in a job's metadata, or false.
-func metaBool(metadata []byte, key string) bool {
-	var m map[string]json.RawMessage
-	if len(metadata) == 0 || json.Unmarshal(metadata, &m) != nil {
-		return false
-	}
-	return string(m[key]) == "true"
 }
 
 // heldBehind returns the event ID of the room-mate that the ordered job

@@ -37,14 +37,19 @@ func (p ExponentialRetry) NextRetry(job *rivertype.JobRow) time.Time {
 
 // replayBase returns the attempts a job had when it was last replayed, from
 // its metadata, or 0.
-func replayBase(metadata []byte) int {
+func replayBase(metadata []byte) int { return metaValue[int](metadata, ReplayBaseKey) }
+
+// metaValue returns the value at key in a job's metadata, or T's zero
+// value when it is absent or not a T.
+func metaValue[T any](metadata []byte, key string) T {
 	var m map[string]json.RawMessage
+	var v T
 	if len(metadata) == 0 || json.Unmarshal(metadata, &m) != nil {
-		return 0
+		return v
 	}
-	var n int
-	if json.Unmarshal(m[ReplayBaseKey], &n) != nil {
-		return 0
+	if json.Unmarshal(m[key], &v) != nil {
+		var zero T
+		return zero
 	}
-	return n
+	return v
 }

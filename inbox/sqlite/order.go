@@ -7,7 +7,6 @@ import (
 
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -155,24 +154,24 @@ func (f *sqliteFile) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error 
 }
 
 // commitOrdered is commit's transaction with ordered deliveries: it
-// inserts params and completes jobs, then sends on their rooms.
-func (f *sqliteFile) commitOrdered(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery], byQueue map[string][]string) ([]*rivertype.JobInsertResult, error) {
+// inserts params and completes jobs, then sends on their rooms. It returns
+// the rows of the jobs completed, to remember once tx commits.
+func (f *sqliteFile) commitOrdered(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery], byQueue map[string][]string) ([]*rivertype.JobInsertResult, []*rivertype.JobRow, error) {
 	var res []*rivertype.JobInsertResult
 	if len(params) > 0 {
 		var err error
 		if res, err = f.client.InsertManyTx(ctx, tx, params); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	for _, job := range jobs {
-		if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
-			return nil, err
-		}
+	done, err := completeTx(ctx, tx, jobs)
+	if err != nil {
+		return nil, nil, err
 	}
 	for queue, rs := range byQueue {
 		if err := sendOn(ctx, tx, queue, rs, len(params) > 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return res, nil
+	return res, done, nil
 }

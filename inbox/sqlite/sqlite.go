@@ -23,9 +23,10 @@ import (
 
 	"github.com/dailywebhooks/events/inbox"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite"
 )
 
 // Errors of the SQLite store.
@@ -102,11 +103,7 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 			return nil, err
 		}
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(path))
-	if err != nil {
-		f.unlock()
-		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
-	}
+	db := sql.OpenDB(connector{dsn: sqliteDSN(path), driver: &sqlite.Driver{}})
 	f.db = db
 	// SQLite allows one writer at a time; River shares one connection
 	// rather than meet "database is locked".
@@ -126,7 +123,7 @@ func Open(ctx context.Context, path string, cfg inbox.Config) (*inbox.Inbox, err
 		return fail(err)
 	}
 	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{
-		Driver:        wakingDriver{riversqlite.New(db)},
+		Driver:        wakingDriver{Driver: riversqlite.New(db), done: &f.done},
 		Commit:        f.commit,
 		Check:         f.check,
 		Close:         f.close,
@@ -307,6 +304,9 @@ type sqliteFile struct {
 	// client is the inbox's River client, set once the inbox is made and
 	// before it receives.
 	client *river.Client[*sql.Tx]
+	// done are the jobs committed as completed that River's completer
+	// has yet to ask for.
+	done completedJobs
 }
 
 // A wakingDriver is River's SQLite driver reporting no listener. River's
@@ -314,10 +314,20 @@ type sqliteFile struct {
 // a delivery to an idle inbox waited for that poll; with no listener,
 // River wakes its own producer as soon as InsertMany commits (and polls
 // for the rest, every PollInterval).
-type wakingDriver struct{ *riversqlite.Driver }
+// It also answers River's completer from done: see completedJobs.
+type wakingDriver struct {
+	*riversqlite.Driver
+	done *completedJobs
+}
 
 // SupportsListener reports false: see wakingDriver.
 func (wakingDriver) SupportsListener() bool { return false }
+
+// GetExecutor returns River's executor, which answers its completer from
+// d.done.
+func (d wakingDriver) GetExecutor() riverdriver.Executor {
+	return completingExecutor{Executor: d.Driver.GetExecutor(), done: d.done}
+}
 
 // commit inserts params and completes jobs in one transaction. Receipts
 // alone, as an idle or lightly loaded inbox has them, go through River's
@@ -334,11 +344,15 @@ func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams
 	}
 	defer tx.Rollback()
 	if len(byQueue) > 0 {
-		res, err := f.commitOrdered(ctx, tx, params, jobs, byQueue)
+		res, done, err := f.commitOrdered(ctx, tx, params, jobs, byQueue)
 		if err != nil {
 			return nil, err
 		}
-		return res, tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		f.done.add(done)
+		return res, nil
 	}
 	var res []*rivertype.JobInsertResult
 	if len(params) > 0 {
@@ -346,12 +360,15 @@ func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams
 			return nil, err
 		}
 	}
-	for _, job := range jobs {
-		if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
-			return nil, err
-		}
+	done, err := completeTx(ctx, tx, jobs)
+	if err != nil {
+		return nil, err
 	}
-	return res, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	f.done.add(done)
+	return res, nil
 }
 
 // lock takes the workers' lock of f.path, or returns an error wrapping

@@ -16,6 +16,7 @@ import (
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -400,6 +401,7 @@ type RiverJobs interface {
 	JobCancel(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
 }
 
 // TestOrderRiverUI is the suite of what River's UI can do to an ordered

@@ -15,6 +15,7 @@ import (
 	"github.com/dailywebhooks/events"
 	"github.com/dailywebhooks/events/eventstest"
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -227,4 +228,46 @@ type logWriter struct{ t *testing.T }
 func (w logWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestRiverEvents handles deliveries while watching River's completer
+// through the River client that jobs returns of an inbox: each job is
+// completed once, in the store's commit, and River still reports each as
+// completed to its subscribers (the store answers River's completer for
+// the jobs it completed, rather than have River's driver look them up).
+func TestRiverEvents(t *testing.T, newStore func(t *testing.T) Opener, jobs func(in *inbox.Inbox) RiverJobs) {
+	k := newKit(t)
+	in := newStore(t)(t, k.config(t, 4))
+	completed, cancel := jobs(in).Subscribe(river.EventKindJobCompleted)
+	defer cancel()
+	const n = 30
+	for i := range n {
+		if got := k.post(t, in, fmt.Sprint("event-", i)); got != 200 {
+			t.Fatalf("POST = %d", got)
+		}
+	}
+	seen := map[int64]bool{}
+	timeout := time.After(20 * time.Second)
+	for len(seen) < n {
+		select {
+		case ev := <-completed:
+			if ev.Job.State != rivertype.JobStateCompleted || ev.Job.FinalizedAt == nil || seen[ev.Job.ID] {
+				t.Errorf("completed event of job %d: state %s, finalized at %v, seen before %v", ev.Job.ID, ev.Job.State, ev.Job.FinalizedAt, seen[ev.Job.ID])
+			}
+			seen[ev.Job.ID] = true
+		case <-timeout:
+			t.Fatalf("River's completer reported %d completed jobs of %d", len(seen), n)
+		}
+	}
+	st, err := in.Stats(context.Background())
+	if err != nil || st.Jobs[inbox.StateHandled] != n {
+		t.Errorf("Stats = %+v, %v; want %d handled", st, err, n)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for id, calls := range k.calls {
+		if calls != 1 {
+			t.Errorf("%s handled %d times, want once", id, calls)
+		}
+	}
 }

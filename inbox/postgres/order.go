@@ -6,10 +6,10 @@ import (
 	"slices"
 
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/internal/completed"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -98,6 +98,9 @@ type pgStore struct {
 	// client is the inbox's River client, set once the inbox is made and
 	// before it receives.
 	client *river.Client[pgx.Tx]
+	// done are the jobs committed as completed that River's completer
+	// has yet to ask for.
+	done completed.Jobs
 }
 
 // index makes postgresOrderIndex, once whichever replicas start at once.
@@ -178,16 +181,15 @@ func (s *pgStore) busy(ctx context.Context, queue string, job *river.Job[inbox.D
 // commit is the store's Commit: see inbox.Store. It sends on the rooms of
 // the ordered deliveries it inserts and completes.
 func (s *pgStore) commit(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) (res []*rivertype.JobInsertResult, err error) {
+	var done []*rivertype.JobRow
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if len(params) > 0 {
 			if res, err = s.client.InsertManyTx(ctx, tx, params); err != nil {
 				return err
 			}
 		}
-		for _, job := range jobs {
-			if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-				return err
-			}
+		if done, err = completeTx(ctx, tx, jobs); err != nil {
+			return err
 		}
 		byQueue := inbox.OrderedRooms(params, jobs)
 		for _, queue := range slices.Sorted(maps.Keys(byQueue)) {
@@ -197,5 +199,8 @@ func (s *pgStore) commit(ctx context.Context, params []river.InsertManyParams, j
 		}
 		return nil
 	})
+	if err == nil {
+		s.done.Add(done)
+	}
 	return res, err
 }

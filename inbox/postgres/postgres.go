@@ -64,7 +64,7 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 	}
 	s := &pgStore{pool: pool}
 	in, err := inbox.NewStore(ctx, inbox.Store[pgx.Tx]{
-		Driver:  riverpgxv5.New(pool),
+		Driver:  pgDriver{Driver: riverpgxv5.New(pool), done: &s.done},
 		Commit:  s.commit,
 		Sweep:   s.sweep,
 		Release: s.release,

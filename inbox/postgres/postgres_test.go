@@ -32,3 +32,10 @@ func TestOrderRiverUI(t *testing.T) {
 	inboxtest.TestOrderRiverUI(t, newStore(inboxtest.StartPostgres(t)),
 		func(in *inbox.Inbox) inboxtest.RiverJobs { return inbox.RiverClient[pgx.Tx](in) })
 }
+
+// TestRiverEvents runs the suite of River's completion events on a
+// PostgreSQL database of a server the test starts.
+func TestRiverEvents(t *testing.T) {
+	inboxtest.TestRiverEvents(t, newStore(inboxtest.StartPostgres(t)),
+		func(in *inbox.Inbox) inboxtest.RiverJobs { return inbox.RiverClient[pgx.Tx](in) })
+}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/internal/completed"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -306,7 +307,7 @@ type sqliteFile struct {
 	client *river.Client[*sql.Tx]
 	// done are the jobs committed as completed that River's completer
 	// has yet to ask for.
-	done completedJobs
+	done completed.Jobs
 }
 
 // A wakingDriver is River's SQLite driver reporting no listener. River's
@@ -314,10 +315,10 @@ type sqliteFile struct {
 // a delivery to an idle inbox waited for that poll; with no listener,
 // River wakes its own producer as soon as InsertMany commits (and polls
 // for the rest, every PollInterval).
-// It also answers River's completer from done: see completedJobs.
+// It also answers River's completer from done: see package completed.
 type wakingDriver struct {
 	*riversqlite.Driver
-	done *completedJobs
+	done *completed.Jobs
 }
 
 // SupportsListener reports false: see wakingDriver.
@@ -326,7 +327,7 @@ func (wakingDriver) SupportsListener() bool { return false }
 // GetExecutor returns River's executor, which answers its completer from
 // d.done.
 func (d wakingDriver) GetExecutor() riverdriver.Executor {
-	return completingExecutor{Executor: d.Driver.GetExecutor(), done: d.done}
+	return completed.Executor{Executor: d.Driver.GetExecutor(), Jobs: d.done}
 }
 
 // commit inserts params and completes jobs in one transaction. Receipts
@@ -351,7 +352,7 @@ func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams
 		if err := tx.Commit(); err != nil {
 			return nil, err
 		}
-		f.done.add(done)
+		f.done.Add(done)
 		return res, nil
 	}
 	var res []*rivertype.JobInsertResult
@@ -367,7 +368,7 @@ func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	f.done.add(done)
+	f.done.Add(done)
 	return res, nil
 }
 

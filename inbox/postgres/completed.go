@@ -1,0 +1,63 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dailywebhooks/events/inbox"
+	"github.com/dailywebhooks/events/inbox/internal/completed"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// postgresComplete completes the jobs of an array of IDs that are still
+// running, as River's JobCompleteTx does one by one: the state and the
+// finalization time, and nothing else. Metadata a worker recorded (River's
+// RecordOutput) is merged by River's completer afterwards, which
+// completed.Executor leaves to River's driver. It is written against the
+// river_job table of River v0.51.2.
+const postgresComplete = `UPDATE river_job SET state = 'completed', finalized_at = $2
+	WHERE id = ANY($1::bigint[]) AND state = 'running'
+	RETURNING id`
+
+// completeTx completes jobs in tx in one statement, and returns the rows of
+// those it completed, to remember once tx commits. A job no longer running
+// (River's rescuer took it for a replica that died) is left as it is,
+// rather than failing the deliveries committed with it.
+func completeTx(ctx context.Context, tx pgx.Tx, jobs []*river.Job[inbox.Delivery]) ([]*rivertype.JobRow, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	now := time.Now().UTC()
+	ids, byID := completed.Rows(jobs, now)
+	updated, err := tx.Query(ctx, postgresComplete, ids, now)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: completing %d deliveries: %w", len(jobs), err)
+	}
+	done, err := pgx.CollectRows(updated, func(r pgx.CollectableRow) (*rivertype.JobRow, error) {
+		var id int64
+		err := r.Scan(&id)
+		return byID[id], err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: completing %d deliveries: %w", len(jobs), err)
+	}
+	return done, nil
+}
+
+// A pgDriver is River's pgx driver, answering River's completer from done:
+// see package completed.
+type pgDriver struct {
+	*riverpgxv5.Driver
+	done *completed.Jobs
+}
+
+// GetExecutor returns River's executor, which answers its completer from
+// d.done.
+func (d pgDriver) GetExecutor() riverdriver.Executor {
+	return completed.Executor{Executor: d.Driver.GetExecutor(), Jobs: d.done}
+}

@@ -379,7 +379,7 @@ func (c *listenConfig) inboxConfig(e *env, tel *telemetry) (inbox.Config, string
 	c.orderConfig(&cfg)
 	switch {
 	case c.forwardTo != "":
-		f := newForwarder(c.forwardTo, first(c.secrets), first(c.pipecatSecrets), c.forwardTimeout, tel)
+		f := newForwarder(c.forwardTo, first(c.secrets), first(c.pipecatSecrets), c.forwardTimeout, c.workers, tel)
 		cfg.Handle = func(ctx context.Context, ev events.Event) error {
 			if err := f.forward(ctx, ev); err != nil {
 				return err
@@ -483,11 +483,19 @@ func first(secrets []string) string {
 	return secrets[0]
 }
 
-func newForwarder(target, secret, pipecatSecret string, timeout time.Duration, tel *telemetry) *forwarder {
+// newForwarder returns a forwarder to target, whose attempts time out after
+// timeout, keeping up to workers connections to the app open: one for each
+// worker, rather than net/http's default of 2, which made every worker past
+// the second dial the app anew.
+func newForwarder(target, secret, pipecatSecret string, timeout time.Duration, workers int, tel *telemetry) *forwarder {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = workers
+	transport.MaxIdleConns = max(transport.MaxIdleConns, workers)
 	d, _ := tel.meters.Meter("github.com/dailywebhooks/events/cmd/dailyhook").Float64Histogram(MetricForward, metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries(inbox.SecondsBuckets...), metric.WithDescription("One forward to the app, whatever its outcome."))
 	return &forwarder{url: target, shown: redact.URL(target), secret: secret, pipecatSecret: pipecatSecret, duration: d, client: &http.Client{
-		Timeout: timeout,
+		Timeout:   timeout,
+		Transport: transport,
 		// A redirect would turn the POST into a bodiless GET, or send
 		// the signed body elsewhere: it is a failed attempt.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

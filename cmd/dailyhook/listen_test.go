@@ -347,7 +347,7 @@ func TestListenBinarySurvivesKills(t *testing.T) {
 }
 
 // freePort returns a local port that was free a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

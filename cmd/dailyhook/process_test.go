@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 
 // buildDailyhook builds the command once for the tests that run it as a
 // process, and returns the binary's path.
-func buildDailyhook(t *testing.T) string {
+func buildDailyhook(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -65,7 +65,7 @@ type process struct {
 
 // startProcess runs dailyhook listen with args on a free port, and waits
 // until it accepts connections.
-func startProcess(t *testing.T, args ...string) *process {
+func startProcess(t testing.TB, args ...string) *process {
 	t.Helper()
 	bin := buildDailyhook(t)
 	port := freePort(t)

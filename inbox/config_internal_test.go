@@ -22,7 +22,8 @@ func TestRiverConfig(t *testing.T) {
 		{"FetchCooldown never over PollInterval", Config{FetchCooldown: time.Second, PollInterval: 50 * time.Millisecond}, func(rc *river.Config) (any, any) { return rc.FetchCooldown, 50 * time.Millisecond }},
 		{"PollInterval", Config{PollInterval: 70 * time.Millisecond}, func(rc *river.Config) (any, any) { return rc.FetchPollInterval, 70 * time.Millisecond }},
 		{"PollInterval by default", Config{}, func(rc *river.Config) (any, any) { return rc.FetchPollInterval, DefaultPollInterval }},
-		{"JobTimeout", Config{JobTimeout: 7 * time.Second}, func(rc *river.Config) (any, any) { return rc.JobTimeout, 7 * time.Second }},
+		{"JobTimeout, and the wait for a worker", Config{JobTimeout: 7 * time.Second}, func(rc *river.Config) (any, any) { return rc.JobTimeout, 7*time.Second + prefetchWait }},
+		{"JobTimeout without workers", Config{JobTimeout: 7 * time.Second, Workers: -1}, func(rc *river.Config) (any, any) { return rc.JobTimeout, 7 * time.Second }},
 		{"RescueAfter", Config{JobTimeout: 7 * time.Second, RescueAfter: time.Minute}, func(rc *river.Config) (any, any) { return rc.RescueStuckJobsAfter, time.Minute }},
 		{"RescueAfter by default", Config{JobTimeout: 7 * time.Second}, func(rc *river.Config) (any, any) { return rc.RescueStuckJobsAfter, 22 * time.Second }},
 		{"MaxAttempts", Config{MaxAttempts: 4}, func(rc *river.Config) (any, any) { return rc.MaxAttempts, 4 }},
@@ -31,7 +32,7 @@ func TestRiverConfig(t *testing.T) {
 		{"DiscardedRetention kept by default", Config{}, func(rc *river.Config) (any, any) { return rc.DiscardedJobRetentionPeriod, time.Duration(-1) }},
 		{"DiscardedRetention", Config{DiscardedRetention: 48 * time.Hour}, func(rc *river.Config) (any, any) { return rc.DiscardedJobRetentionPeriod, 48 * time.Hour }},
 		{"RetryPolicy", Config{RetryPolicy: retry}, func(rc *river.Config) (any, any) { return rc.RetryPolicy, retry }},
-		{"Workers on the queue", Config{Workers: 40, Queue: "q"}, func(rc *river.Config) (any, any) { return rc.Queues["q"].MaxWorkers, 40 }},
+		{"Workers on the queue, and as many waiting for one", Config{Workers: 40, Queue: "q"}, func(rc *river.Config) (any, any) { return rc.Queues["q"].MaxWorkers, 80 }},
 		{"no workers: no queue", Config{Workers: -1}, func(rc *river.Config) (any, any) { return len(rc.Queues), 0 }},
 	}
 	for _, tt := range tests {

@@ -50,7 +50,7 @@ func TestCrashChild(t *testing.T) {
 		Logger:      quietLogger(),
 		Workers:     crashWorkers,
 		JobTimeout:  time.Second,
-		RescueAfter: 2 * time.Second,
+		RescueAfter: 3 * time.Second,
 		RetryPolicy: quickRetry{},
 		Handle: func(_ context.Context, ev events.Event) error {
 			time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond) // some work

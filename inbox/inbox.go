@@ -249,17 +249,24 @@ type Config struct {
 	// discarded. Zero means DefaultMaxAttempts.
 	MaxAttempts int
 	// Workers is how many deliveries this process handles at once. Zero
-	// means DefaultWorkers; -1 makes a process that only receives.
+	// means DefaultWorkers; -1 makes a process that only receives. River
+	// fetches up to as many more ahead (they count as running), so that
+	// a worker that finishes takes the next delivery at once; one that
+	// finds no free worker within a second goes back to the queue, its
+	// attempt not counted.
 	Workers int
 	// Queue is the River queue of the deliveries. Zero means DefaultQueue.
 	Queue string
 	// JobTimeout bounds one attempt: its context is cancelled then. Zero
-	// means DefaultJobTimeout.
+	// means DefaultJobTimeout; it may not be negative. It counts from
+	// when the delivery has one of the Workers: River, which fetches
+	// deliveries ahead for them, gives a delivery up to a second more to
+	// find one.
 	JobTimeout time.Duration
 	// RescueAfter is how long a delivery may stay running before River
 	// takes it for stuck, its process having died, and tries it again.
-	// It must be longer than JobTimeout, which cancels an attempt's
-	// context. Zero means JobTimeout plus 15 seconds. River's rescuer
+	// It must be longer than JobTimeout plus that second, which cancels
+	// an attempt's context. Zero means JobTimeout plus 15 seconds. River's rescuer
 	// looks every 30 seconds, from the elected leader: the deliveries of a
 	// dead replica of PostgreSQL are tried again within about RescueAfter
 	// plus 30 seconds, and a few more when the dead replica was the
@@ -356,6 +363,10 @@ type Inbox struct {
 
 	inserts  chan *insert // deliveries waiting to be stored
 	stopping chan struct{}
+	// workers holds a token for each delivery being handled, up to
+	// Config.Workers: River runs twice as many jobs, the rest waiting
+	// here (see worker.take).
+	workers chan struct{}
 	// completions wait for a group commit; workersStopped ends it, once
 	// River's workers stopped.
 	completions    chan completion
@@ -393,8 +404,11 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	if cfg.RescueAfter <= cfg.JobTimeout {
-		return nil, fmt.Errorf("%w: RescueAfter %v must be longer than JobTimeout %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout)
+	if cfg.JobTimeout < 0 {
+		return nil, fmt.Errorf("%w: JobTimeout %v is negative", ErrConfig, cfg.JobTimeout)
+	}
+	if cfg.RescueAfter <= cfg.JobTimeout+prefetchWait {
+		return nil, fmt.Errorf("%w: RescueAfter %v must be longer than JobTimeout %v plus %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout, prefetchWait)
 	}
 	log := cfg.Logger
 	if err := migrate(ctx, s.Driver, log); err != nil {
@@ -412,7 +426,7 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 		return nil, fmt.Errorf("%w: telemetry: %w", ErrConfig, err)
 	}
 	in := &Inbox{cfg: cfg, log: log, refusals: events.RefusalSummary{Logger: log}, hooks: storeHooks{s.Commit, s.Check, s.Close, stats, s.Replay, s.PreservesJSON, s.Sweep, s.Release, s.Busy}, tel: tel, inserts: make(chan *insert), stopping: make(chan struct{}),
-		completions: make(chan completion), workersStopped: make(chan struct{})}
+		completions: make(chan completion), workersStopped: make(chan struct{}), workers: make(chan struct{}, max(cfg.Workers, 1))}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{in: in}); err != nil {
 		return nil, err
@@ -484,10 +498,15 @@ func (c Config) riverConfig(workers *river.Workers) *river.Config {
 		})},
 	}
 	if c.Workers > 0 {
-		rc.Queues = map[string]river.QueueConfig{c.Queue: {MaxWorkers: c.Workers}}
+		rc.Queues = map[string]river.QueueConfig{c.Queue: {MaxWorkers: 2 * c.Workers}}
+		rc.JobTimeout = c.JobTimeout + prefetchWait
 	}
 	return rc
 }
+
+// prefetchWait is how long a delivery River fetched waits for one of the
+// Workers before it goes back to the queue (see worker.take).
+const prefetchWait = time.Second
 
 // migrate runs River's migrations. Several replicas may start at once and
 // race to apply them; the loser finds them applied when it tries again.
@@ -944,6 +963,18 @@ type worker struct {
 // panic fails the attempt; the last failed attempt dead-letters the
 // delivery, which is logged at ERROR and counted.
 func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
+	release, err := w.take(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, w.in.cfg.JobTimeout)
+	defer cancel()
+	return w.attempt(ctx, job)
+}
+
+// attempt is one attempt at job, by a worker, within JobTimeout.
+func (w *worker) attempt(ctx context.Context, job *river.Job[Delivery]) error {
 	d := job.Args
 	if snooze := w.busy(ctx, job); snooze != nil {
 		return snooze
@@ -975,6 +1006,34 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 		}
 	}
 	return nil
+}
+
+// take waits for one of the Workers, and returns its release. River runs
+// up to twice Workers jobs, so that the next deliveries are fetched while
+// the workers handle theirs, and a worker that finishes takes the next
+// at once rather than after River's next fetch (FetchCooldown later at
+// best): with fast handling, a worker's turn was mostly that wait. At
+// most Workers deliveries are handled at once, and a worker takes other
+// work only once its completion is committed. A delivery that finds no
+// worker within prefetchWait goes back to the queue, available at once,
+// its attempt not counted (River's JobSnooze), as it does when ctx ends
+// first (a stop). Its JobTimeout starts once it has a worker.
+func (w *worker) take(ctx context.Context) (release func(), err error) {
+	release = func() { <-w.in.workers }
+	select {
+	case w.in.workers <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(prefetchWait)
+	defer t.Stop()
+	select {
+	case w.in.workers <- struct{}{}:
+		return release, nil
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, river.JobSnooze(0)
 }
 
 // handle parses d and hands it to Handle, turning a panic into an error.

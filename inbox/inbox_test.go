@@ -394,6 +394,8 @@ func TestNewConfigErrors(t *testing.T) {
 		{"no verifier", inbox.Config{Handle: handle}},
 		{"no handle", inbox.Config{Verifier: v}},
 		{"rescue before timeout", inbox.Config{Verifier: v, Handle: handle, JobTimeout: time.Minute, RescueAfter: time.Second}},
+		{"rescue within the wait for a worker", inbox.Config{Verifier: v, Handle: handle, JobTimeout: time.Minute, RescueAfter: time.Minute + 500*time.Millisecond}},
+		{"negative timeout", inbox.Config{Verifier: v, Handle: handle, JobTimeout: -time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,9 @@ const (
 	// StatePending is a delivery waiting for a worker: River's available,
 	// scheduled and pending, but for one that failed (see StateRetrying).
 	StatePending State = "pending"
-	// StateRunning is a delivery a worker is handling.
+	// StateRunning is a delivery a worker process fetched: one of its
+	// Workers is handling it, or it waits, for a second at most, for one
+	// (see Config.Workers).
 	StateRunning State = "running"
 	// StateRetrying is a delivery whose attempt failed, waiting for the
 	// next one: River's retryable, or available when the next attempt is

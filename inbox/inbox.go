@@ -436,7 +436,12 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	in.client, in.typed = client, client
-	go in.write()
+	if s.Concurrent {
+		go in.write(in.inserts, nil)
+		go in.write(nil, in.completions)
+	} else {
+		go in.write(in.inserts, in.completions)
+	}
 	return in, nil
 }
 
@@ -763,19 +768,20 @@ func (in *Inbox) submit(ctx context.Context, d Delivery, opts *river.InsertOpts)
 	}
 }
 
-// write stores the deliveries and commits the completions as they come,
-// until the workers stopped. Those that arrive while a transaction commits
-// go together in the next one: a lone delivery waits for nothing, and under
-// load one commit, which SQLite makes durable with an fsync, serves many
-// receipts and completions at once.
-func (in *Inbox) write() {
+// write stores the deliveries of inserts and commits the completions of
+// completions as they come, until the workers stopped; a nil channel
+// brings none. Those that arrive while a transaction commits go together
+// in the next one: a lone delivery waits for nothing, and under load one
+// commit, which SQLite makes durable with an fsync, serves many receipts
+// and completions at once.
+func (in *Inbox) write(inserts <-chan *insert, completions <-chan completion) {
 	for {
 		var ins []*insert
 		var comps []completion
 		select {
-		case i := <-in.inserts:
+		case i := <-inserts:
 			ins = append(ins, i)
-		case c := <-in.completions:
+		case c := <-completions:
 			comps = append(comps, c)
 		case <-in.workersStopped:
 			return
@@ -783,9 +789,9 @@ func (in *Inbox) write() {
 	more:
 		for len(ins)+len(comps) < maxBatch {
 			select {
-			case i := <-in.inserts:
+			case i := <-inserts:
 				ins = append(ins, i)
-			case c := <-in.completions:
+			case c := <-completions:
 				comps = append(comps, c)
 			default:
 				break more

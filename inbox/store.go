@@ -25,8 +25,9 @@ type Store[TTx any] struct {
 	// does. The inbox calls it with the receipts and completions that
 	// arrived while the previous call ran (a group commit), so that a
 	// worker's completion is committed before it takes other work, and a
-	// crash repeats only the events being handled. ctx carries River's
-	// client, as JobCompleteTx needs. Nil inserts through River's
+	// crash repeats only the events being handled; with Concurrent, a call
+	// of receipts and a call of completions may run at once. ctx carries
+	// River's client. Nil inserts through River's
 	// InsertMany and leaves completions to River's completer, which writes
 	// them in batches every 50 to 250 ms.
 	Commit func(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[Delivery]) ([]*rivertype.JobInsertResult, error)
@@ -55,6 +56,13 @@ type Store[TTx any] struct {
 	// compact JSON body is then stored as a JSON value rather than an
 	// escaped string: about 180 bytes less a delivery of Daily's.
 	PreservesJSON bool
+	// Concurrent reports that the database commits transactions in
+	// parallel, as PostgreSQL does: completions then have group commits
+	// of their own, beside the receipts', so that a worker waits for its
+	// completion alone rather than behind a batch of receipts. False, as
+	// SQLite's one writer wants, puts receipts and completions in the same
+	// commits.
+	Concurrent bool
 	// Sweep, when not nil, makes the store order the deliveries that
 	// have an Order (see Config.OrderKey), and sends on the rooms of queue
 	// whose deliveries all wait (River's pending state) with none on its

@@ -64,13 +64,14 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 	}
 	s := &pgStore{pool: pool}
 	in, err := inbox.NewStore(ctx, inbox.Store[pgx.Tx]{
-		Driver:  pgDriver{Driver: riverpgxv5.New(pool), done: &s.done},
-		Commit:  s.commit,
-		Sweep:   s.sweep,
-		Release: s.release,
-		Busy:    s.busy,
-		Close:   func() error { pool.Close(); return nil },
-		Stats:   func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
+		Driver:     pgDriver{Driver: riverpgxv5.New(pool), done: &s.done},
+		Commit:     s.commit,
+		Concurrent: true,
+		Sweep:      s.sweep,
+		Release:    s.release,
+		Busy:       s.busy,
+		Close:      func() error { pool.Close(); return nil },
+		Stats:      func(ctx context.Context, queue string) (inbox.Stats, error) { return stats(ctx, pool, queue) },
 		Replay: func(ctx context.Context, queue string, jobIDs []int64, budget int) ([]int64, error) {
 			rows, err := pool.Query(ctx, postgresReplay, budget, jobIDs, inbox.Kind, queue)
 			if err != nil {

@@ -187,7 +187,7 @@ func BenchmarkForward(b *testing.B) {
 }
 
 // forwardReplicas offers rate a second for d to three listen replicas on
-// one PostgreSQL database, round robin, a refused try sent on to the next
+// one PostgreSQL database, round robin, a refused try sent on to another
 // replica. With kill, replica 2 is SIGKILLed at 40% of d and started again
 // at 75%.
 func forwardReplicas(b *testing.B, rate int, d time.Duration, kill bool) {
@@ -220,7 +220,9 @@ func forwardReplicas(b *testing.B, rate int, d time.Duration, kill bool) {
 	r := sendPaced(rate, d, 128, 6, func(i, try int) string {
 		mu.Lock()
 		defer mu.Unlock()
-		return replicas[(i+try)%3].url
+		// A refused try goes to one of the two others, alternately, so
+		// that a dead replica's share is spread over both.
+		return replicas[(i+try*(1+(i/3)%2))%3].url
 	})
 	reportLoad(b, a, r, int(d.Seconds())*rate)
 	b.ReportMetric(float64(xactCommits(b, dbURL)-commits)/float64(len(r.acked)), "commits/delivery")

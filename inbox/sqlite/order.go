@@ -153,10 +153,11 @@ func (f *sqliteFile) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	return tx.Commit()
 }
 
-// commitOrdered is commit's transaction with ordered deliveries: it
-// inserts params and completes jobs, then sends on their rooms. It returns
-// the rows of the jobs completed, to remember once tx commits.
-func (f *sqliteFile) commitOrdered(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery], byQueue map[string][]string) ([]*rivertype.JobInsertResult, []*rivertype.JobRow, error) {
+// commitTx is commit's transaction: it inserts params and completes jobs,
+// then sends on the rooms of byQueue, those of the ordered deliveries among
+// them. It returns the rows of the jobs completed, to remember once tx
+// commits.
+func (f *sqliteFile) commitTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery], byQueue map[string][]string) ([]*rivertype.JobInsertResult, []*rivertype.JobRow, error) {
 	var res []*rivertype.JobInsertResult
 	if len(params) > 0 {
 		var err error

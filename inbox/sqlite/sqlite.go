@@ -344,24 +344,7 @@ func (f *sqliteFile) commit(ctx context.Context, params []river.InsertManyParams
 		return nil, err
 	}
 	defer tx.Rollback()
-	if len(byQueue) > 0 {
-		res, done, err := f.commitOrdered(ctx, tx, params, jobs, byQueue)
-		if err != nil {
-			return nil, err
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, err
-		}
-		f.done.Add(done)
-		return res, nil
-	}
-	var res []*rivertype.JobInsertResult
-	if len(params) > 0 {
-		if res, err = f.client.InsertManyTx(ctx, tx, params); err != nil {
-			return nil, err
-		}
-	}
-	done, err := completeTx(ctx, tx, jobs)
+	res, done, err := f.commitTx(ctx, tx, params, jobs, byQueue)
 	if err != nil {
 		return nil, err
 	}

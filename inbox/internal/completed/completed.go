@@ -23,9 +23,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// max bounds the completions a Jobs remembers; past it, River's completer
-// records them again, as it would without Jobs.
-const max = 100_000
+// maxRemembered bounds the completions a Jobs remembers; past it, River's
+// completer records them again, as it would without Jobs.
+const maxRemembered = 100_000
 
 // Jobs are the rows of the jobs a store committed as completed, until
 // River's completer asks for them. The zero value is ready to use.
@@ -55,7 +55,7 @@ func (c *Jobs) Add(rows []*rivertype.JobRow) {
 		c.rows = map[int64]*rivertype.JobRow{}
 	}
 	for _, r := range rows {
-		if len(c.rows) >= max {
+		if len(c.rows) >= maxRemembered {
 			return
 		}
 		c.rows[r.ID] = r

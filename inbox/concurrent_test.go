@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -21,68 +22,27 @@ import (
 // commits beside it, and the worker is free. (With one writer, the
 // completion would wait for the receipt's commit, which it would share.)
 func TestConcurrentCommits(t *testing.T) {
-	ctx := context.Background()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "c.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	defer db.Close()
-	var client *river.Client[*sql.Tx]
 	hold := make(chan struct{})    // closed: receipts commit
 	held := make(chan struct{}, 1) // a receipts commit waits for hold
 	completed := make(chan int64, 1)
 	var holding atomic.Bool
-	commit := func(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) ([]*rivertype.JobInsertResult, error) {
+	handling := make(chan struct{})
+	var once sync.Once
+	done := make(chan struct{})
+	in := concurrentInbox(t, func(params []river.InsertManyParams, _ []*river.Job[inbox.Delivery]) {
 		if len(params) > 0 && holding.Load() {
 			held <- struct{}{}
 			<-hold
 		}
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		defer tx.Rollback()
-		var res []*rivertype.JobInsertResult
-		if len(params) > 0 {
-			if res, err = client.InsertManyTx(ctx, tx, params); err != nil {
-				return nil, err
-			}
-		}
-		for _, job := range jobs {
-			if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
-				return nil, err
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, err
-		}
+	}, func(_ []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) {
 		for _, job := range jobs {
 			completed <- job.ID
 		}
-		return res, nil
-	}
-	handling := make(chan struct{})
-	var once sync.Once
-	done := make(chan struct{})
-	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{Driver: riversqlite.New(db), Commit: commit, Concurrent: true},
-		inbox.Config{Verifier: newVerifier(t), Logger: testLogger(t), Workers: 1, Handle: func(context.Context, events.Event) error {
-			once.Do(func() { close(handling) })
-			<-done
-			return nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client = inbox.RiverClient[*sql.Tx](in)
-	if err := in.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		in.Stop(ctx)
-	}()
+	}, func(context.Context, events.Event) error {
+		once.Do(func() { close(handling) })
+		<-done
+		return nil
+	})
 	if got := post(t, in, delivery("first")); got != 200 {
 		t.Fatalf("POST = %d", got)
 	}
@@ -100,5 +60,126 @@ func TestConcurrentCommits(t *testing.T) {
 	close(hold)
 	if got := <-second; got != 200 {
 		t.Errorf("POST = %d", got)
+	}
+}
+
+// TestCompletionsRide runs a store with Concurrent while receipts come: a
+// worker's completion waits for the receipts' next commit and is
+// committed in it, a transaction fewer, rather than in one of its own.
+func TestCompletionsRide(t *testing.T) {
+	inbox.SetRideFor(t, time.Minute) // long enough that only a receipt ends the wait
+	var (
+		mu    sync.Mutex
+		alone int // commits of completions without receipts
+	)
+	rode := make(chan int64, 100)
+	release := make(chan struct{})
+	handling := make(chan struct{}, 1)
+	in := concurrentInbox(t, nil, func(params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(params) == 0 && len(jobs) > 0 {
+			alone++
+		}
+		for _, job := range jobs {
+			if len(params) > 0 {
+				rode <- job.ID
+			}
+		}
+	}, func(_ context.Context, ev events.Event) error {
+		if ev.Meta().ID == "first" {
+			handling <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	if got := post(t, in, delivery("first")); got != 200 {
+		t.Fatalf("POST = %d", got)
+	}
+	<-handling
+	close(release)
+	// The first delivery's completion now waits for a receipt; each
+	// delivery posted brings one, until the completion rides.
+	var id int64
+	for i := 0; id == 0; i++ {
+		if i == 50 {
+			t.Fatal("no completion rode with 50 receipts")
+		}
+		if got := post(t, in, delivery(fmt.Sprintf("next-%d", i))); got != 200 {
+			t.Fatalf("POST = %d", got)
+		}
+		select {
+		case id = <-rode:
+		default:
+		}
+	}
+	stopInbox(in)
+	mu.Lock()
+	defer mu.Unlock()
+	if alone > 1 { // the last completion may commit alone as the inbox stops
+		t.Errorf("%d commits of completions alone while receipts came, want at most the one at Stop", alone)
+	}
+}
+
+// concurrentInbox starts an inbox with one worker that handles with
+// handle, on a store with Concurrent whose commits call before and after
+// (see commitVia), and stops it when t ends.
+func concurrentInbox(t *testing.T, before, after func([]river.InsertManyParams, []*river.Job[inbox.Delivery]), handle func(context.Context, events.Event) error) *inbox.Inbox {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "c.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	var client *river.Client[*sql.Tx]
+	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{Driver: riversqlite.New(db), Commit: commitVia(db, &client, before, after), Concurrent: true},
+		inbox.Config{Verifier: newVerifier(t), Logger: testLogger(t), Workers: 1, Handle: handle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client = inbox.RiverClient[*sql.Tx](in)
+	if err := in.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopInbox(in) })
+	return in
+}
+
+// stopInbox stops in, waiting at most 10 s.
+func stopInbox(in *inbox.Inbox) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	in.Stop(ctx)
+}
+
+// commitVia returns a store's Commit on db through *client, which calls
+// before, when not nil, first, and after once it committed.
+func commitVia(db *sql.DB, client **river.Client[*sql.Tx], before, after func([]river.InsertManyParams, []*river.Job[inbox.Delivery])) func(context.Context, []river.InsertManyParams, []*river.Job[inbox.Delivery]) ([]*rivertype.JobInsertResult, error) {
+	return func(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) ([]*rivertype.JobInsertResult, error) {
+		if before != nil {
+			before(params, jobs)
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer tx.Rollback()
+		var res []*rivertype.JobInsertResult
+		if len(params) > 0 {
+			if res, err = (*client).InsertManyTx(ctx, tx, params); err != nil {
+				return nil, err
+			}
+		}
+		for _, job := range jobs {
+			if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		after(params, jobs)
+		return res, nil
 	}
 }

@@ -1,6 +1,17 @@
 package inbox
 
-import "context"
+import (
+	"context"
+	"time"
+)
+
+// SetRideFor sets how long a completion waits for the receipts' next
+// commit, until the test ends.
+func SetRideFor(t interface{ Cleanup(func()) }, d time.Duration) {
+	old := rideFor
+	rideFor = d
+	t.Cleanup(func() { rideFor = old })
+}
 
 // ReplayJobs and PurgeJobs expose, to the tests of this package, the steps
 // that change dead deliveries found by an earlier listing, so that a test

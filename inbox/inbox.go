@@ -275,8 +275,11 @@ type Config struct {
 	// RetryPolicy says when a failed attempt is tried again. Nil means
 	// River's default: attempt⁴ seconds, with jitter.
 	RetryPolicy river.ClientRetryPolicy
-	// PollInterval is how often workers look for new deliveries when
-	// the database does not notify them. Zero means DefaultPollInterval.
+	// PollInterval is how often workers look for new deliveries they were
+	// not told of: a commit of this process wakes its own workers, but on
+	// PostgreSQL, deliveries another replica stored (when its workers
+	// are busy, say), retries and replays are found by this poll. Zero
+	// means DefaultPollInterval.
 	PollInterval time.Duration
 	// FetchCooldown is the shortest time between two fetches of
 	// deliveries: with fast handling, a process handles at most Workers
@@ -371,7 +374,12 @@ type Inbox struct {
 	// River's workers stopped.
 	completions    chan completion
 	workersStopped chan struct{}
-	stopWorkers    sync.Once
+	// riding takes completions to the receipts' next commit, and
+	// lastReceipt is when the receipts' writer last had some (Unix
+	// nanoseconds): see writeCompletions.
+	riding      chan []completion
+	lastReceipt atomic.Int64
+	stopWorkers sync.Once
 	// stopSweep ends the sweep of ordered rooms, if one runs, and
 	// sweepDone is closed when it ended.
 	stopSweep context.CancelFunc
@@ -437,8 +445,9 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	}
 	in.client, in.typed = client, client
 	if s.Concurrent {
+		in.riding = make(chan []completion)
 		go in.write(in.inserts, nil)
-		go in.write(nil, in.completions)
+		go in.writeCompletions()
 	} else {
 		go in.write(in.inserts, in.completions)
 	}
@@ -773,7 +782,8 @@ func (in *Inbox) submit(ctx context.Context, d Delivery, opts *river.InsertOpts)
 // brings none. Those that arrive while a transaction commits go together
 // in the next one: a lone delivery waits for nothing, and under load one
 // commit, which SQLite makes durable with an fsync, serves many receipts
-// and completions at once.
+// and completions at once. Completions that ride (see writeCompletions)
+// join the receipts' commit.
 func (in *Inbox) write(inserts <-chan *insert, completions <-chan completion) {
 	for {
 		var ins []*insert
@@ -793,12 +803,75 @@ func (in *Inbox) write(inserts <-chan *insert, completions <-chan completion) {
 				ins = append(ins, i)
 			case c := <-completions:
 				comps = append(comps, c)
+			case r := <-in.riding:
+				comps = append(comps, r...)
 			default:
 				break more
 			}
 		}
+		if len(ins) > 0 {
+			in.lastReceipt.Store(time.Now().UnixNano())
+		}
 		in.commit(ins, comps)
 	}
+}
+
+// rideFor is how long a completion waits for the receipts' next commit
+// to take it along, when receipts come. Tests change it.
+var rideFor = 10 * time.Millisecond
+
+// writeCompletions commits completions for a store that commits in
+// parallel (Store.Concurrent), beside the receipts' writer, so that a
+// worker never waits behind a batch of receipts. While receipts come
+// (one in the last rideFor), completions first wait up to rideFor for
+// the receipts' next commit to take them along: a transaction fewer for
+// each. Otherwise, or after that, they have a group commit of their own.
+func (in *Inbox) writeCompletions() {
+	for {
+		var comps []completion
+		select {
+		case c := <-in.completions:
+			comps = append(comps, c)
+		case <-in.workersStopped:
+			return
+		}
+		if time.Since(time.Unix(0, in.lastReceipt.Load())) < rideFor {
+			comps = in.ride(comps)
+		}
+	more:
+		for len(comps) > 0 && len(comps) < maxBatch {
+			select {
+			case c := <-in.completions:
+				comps = append(comps, c)
+			default:
+				break more
+			}
+		}
+		if len(comps) > 0 {
+			in.commit(nil, comps)
+		}
+	}
+}
+
+// ride offers comps, and the completions that come meanwhile, to the
+// receipts' writer for up to rideFor, or until the inbox stops, and
+// returns those it did not take.
+func (in *Inbox) ride(comps []completion) []completion {
+	t := time.NewTimer(rideFor)
+	defer t.Stop()
+	for len(comps) < maxBatch {
+		select {
+		case in.riding <- comps:
+			return nil
+		case c := <-in.completions:
+			comps = append(comps, c)
+		case <-t.C:
+			return comps
+		case <-in.stopping:
+			return comps
+		}
+	}
+	return comps
 }
 
 // commit stores ins and completes comps in one transaction, and tells

@@ -57,11 +57,13 @@ type Store[TTx any] struct {
 	// escaped string: about 180 bytes less a delivery of Daily's.
 	PreservesJSON bool
 	// Concurrent reports that the database commits transactions in
-	// parallel, as PostgreSQL does: completions then have group commits
-	// of their own, beside the receipts', so that a worker waits for its
-	// completion alone rather than behind a batch of receipts. False, as
-	// SQLite's one writer wants, puts receipts and completions in the same
-	// commits.
+	// parallel, as PostgreSQL does: completions then have a writer of
+	// their own, beside the receipts', so that a worker never waits
+	// behind a batch of receipts. While receipts come, a completion first
+	// waits up to 10 ms for the receipts' next commit, which takes it
+	// along (a transaction fewer); otherwise it commits in a group of
+	// completions. False, as SQLite's one writer wants, puts receipts and
+	// completions in the same commits.
 	Concurrent bool
 	// Sweep, when not nil, makes the store order the deliveries that
 	// have an Order (see Config.OrderKey), and sends on the rooms of queue

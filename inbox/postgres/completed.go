@@ -49,11 +49,29 @@ func completeTx(ctx context.Context, tx pgx.Tx, jobs []*river.Job[inbox.Delivery
 	return done, nil
 }
 
-// A pgDriver is River's pgx driver, answering River's completer from done:
-// see package completed.
+// A pgDriver is River's pgx driver, answering River's completer from done
+// (see package completed), and whose listener and transactions wake
+// this replica's workers rather than notify every replica (see wake.go).
 type pgDriver struct {
 	*riverpgxv5.Driver
-	done *completed.Jobs
+	done  *completed.Jobs
+	waker *waker
+}
+
+// GetListener returns River's listener, which waker also wakes.
+func (d pgDriver) GetListener(params *riverdriver.GetListenenerParams) riverdriver.Listener {
+	return d.waker.listener(d.Driver.GetListener(params))
+}
+
+// UnwrapExecutor returns River's executor of tx, which leaves out insert
+// notifications while waker wakes this replica's workers.
+func (d pgDriver) UnwrapExecutor(tx pgx.Tx) riverdriver.ExecutorTx {
+	return quietTx{ExecutorTx: d.Driver.UnwrapExecutor(tx), w: d.waker}
+}
+
+// UnwrapTx returns the transaction of an executor from UnwrapExecutor.
+func (d pgDriver) UnwrapTx(e riverdriver.ExecutorTx) pgx.Tx {
+	return unwrapTx(d.Driver.UnwrapTx, e)
 }
 
 // GetExecutor returns River's executor, which answers its completer from

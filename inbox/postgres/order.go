@@ -101,6 +101,8 @@ type pgStore struct {
 	// done are the jobs committed as completed that River's completer
 	// has yet to ask for.
 	done completed.Jobs
+	// waker wakes this replica's workers: see wake.go.
+	waker waker
 }
 
 // index makes postgresOrderIndex, once whichever replicas start at once.
@@ -117,35 +119,54 @@ func index(ctx context.Context, pool *pgxpool.Pool) error {
 // sendOn sends on the rooms of queue, in tx, under their locks: in each, a
 // job available but never attempted goes back to pending when demote is
 // set and a room-mate before it waits, and the first waiting job is made
-// available unless a room-mate is on its way. The workers are woken when
-// one is due now.
-func sendOn(ctx context.Context, tx pgx.Tx, queue string, rooms []string, demote bool) error {
+// available unless a room-mate is on its way. It reports whether one is
+// due now, and then notifies the other replicas unless this one's
+// workers are woken by wakeAfter once tx commits.
+func (s *pgStore) sendOn(ctx context.Context, tx pgx.Tx, queue string, rooms []string, demote bool) (due bool, err error) {
 	if len(rooms) == 0 {
-		return nil
+		return false, nil
 	}
 	if _, err := tx.Exec(ctx, postgresLock, queue, rooms); err != nil {
-		return err
+		return false, err
 	}
-	wake := false
 	for _, room := range rooms {
 		if demote {
 			if _, err := tx.Exec(ctx, postgresDemote, queue, room); err != nil {
+				return false, err
+			}
+		}
+		var now bool
+		switch err := tx.QueryRow(ctx, postgresPromote, queue, room).Scan(&now); err {
+		case nil:
+			due = due || now
+		case pgx.ErrNoRows:
+		default:
+			return false, err
+		}
+	}
+	if !due || s.waker.quiet() {
+		return due, nil
+	}
+	_, err = tx.Exec(ctx, postgresNotify, queue)
+	return due, err
+}
+
+// sendOnTx sends on the rooms of queue in a transaction of its own, after
+// first runs in it, and wakes this replica's workers when one is due.
+func (s *pgStore) sendOnTx(ctx context.Context, queue string, rooms []string, first func(pgx.Tx) error) error {
+	var due bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		if first != nil {
+			if err := first(tx); err != nil {
 				return err
 			}
 		}
-		var due bool
-		switch err := tx.QueryRow(ctx, postgresPromote, queue, room).Scan(&due); err {
-		case nil:
-			wake = wake || due
-		case pgx.ErrNoRows:
-		default:
-			return err
-		}
+		due, err = s.sendOn(ctx, tx, queue, rooms, false)
+		return err
+	})
+	if err == nil && due {
+		s.waker.wake(queue)
 	}
-	if !wake {
-		return nil
-	}
-	_, err := tx.Exec(ctx, postgresNotify, queue)
 	return err
 }
 
@@ -159,16 +180,14 @@ func (s *pgStore) sweep(ctx context.Context, queue string) error {
 	if err != nil || len(rooms) == 0 {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return sendOn(ctx, tx, queue, rooms, false) })
+	return s.sendOnTx(ctx, queue, rooms, nil)
 }
 
 // release is the store's Release: see inbox.Store.
 func (s *pgStore) release(ctx context.Context, queue string, job *river.Job[inbox.Delivery]) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, postgresRelease, job.ID); err != nil {
-			return err
-		}
-		return sendOn(ctx, tx, queue, []string{job.Args.Order}, false)
+	return s.sendOnTx(ctx, queue, []string{job.Args.Order}, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, postgresRelease, job.ID)
+		return err
 	})
 }
 
@@ -179,9 +198,13 @@ func (s *pgStore) busy(ctx context.Context, queue string, job *river.Job[inbox.D
 }
 
 // commit is the store's Commit: see inbox.Store. It sends on the rooms of
-// the ordered deliveries it inserts and completes.
+// the ordered deliveries it inserts and completes, and wakes this
+// replica's workers for what it made due.
 func (s *pgStore) commit(ctx context.Context, params []river.InsertManyParams, jobs []*river.Job[inbox.Delivery]) (res []*rivertype.JobInsertResult, err error) {
-	var done []*rivertype.JobRow
+	var (
+		done []*rivertype.JobRow
+		due  []string
+	)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if len(params) > 0 {
 			if res, err = s.client.InsertManyTx(ctx, tx, params); err != nil {
@@ -193,14 +216,27 @@ func (s *pgStore) commit(ctx context.Context, params []river.InsertManyParams, j
 		}
 		byQueue := inbox.OrderedRooms(params, jobs)
 		for _, queue := range slices.Sorted(maps.Keys(byQueue)) {
-			if err := sendOn(ctx, tx, queue, byQueue[queue], len(params) > 0); err != nil {
+			now, err := s.sendOn(ctx, tx, queue, byQueue[queue], len(params) > 0)
+			if err != nil {
 				return err
+			}
+			if now {
+				due = append(due, queue)
 			}
 		}
 		return nil
 	})
-	if err == nil {
-		s.done.Add(done)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	s.done.Add(done)
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate && r.Job.State == rivertype.JobStateAvailable && !slices.Contains(due, r.Job.Queue) {
+			due = append(due, r.Job.Queue)
+		}
+	}
+	for _, queue := range due {
+		s.waker.wake(queue)
+	}
+	return res, nil
 }

@@ -5,12 +5,13 @@ import (
 	"time"
 )
 
-// SetRideFor sets how long a completion waits for the receipts' next
-// commit, until the test ends.
-func SetRideFor(t interface{ Cleanup(func()) }, d time.Duration) {
-	old := rideFor
-	rideFor = d
-	t.Cleanup(func() { rideFor = old })
+// SetRide sets how long a completion waits for the receipts' next
+// commit, and what is called as completions begin to wait, until the test
+// ends.
+func SetRide(t interface{ Cleanup(func()) }, d time.Duration, hook func()) {
+	oldFor, oldHook := rideFor, rideHook
+	rideFor, rideHook = d, hook
+	t.Cleanup(func() { rideFor, rideHook = oldFor, oldHook })
 }
 
 // ReplayJobs and PurgeJobs expose, to the tests of this package, the steps

@@ -374,11 +374,15 @@ type Inbox struct {
 	// River's workers stopped.
 	completions    chan completion
 	workersStopped chan struct{}
-	// riding takes completions to the receipts' next commit, and
-	// lastReceipt is when the receipts' writer last had some (Unix
-	// nanoseconds): see writeCompletions.
+	// riding takes completions to the receipts' next commit; lastReceipt
+	// is when the receipts' writer last had some (Unix nanoseconds),
+	// committing whether it commits now, and commitStart is closed when
+	// it starts its next commit: see writeCompletions.
 	riding      chan []completion
 	lastReceipt atomic.Int64
+	committing  atomic.Bool
+	startMu     sync.Mutex
+	commitStart chan struct{}
 	stopWorkers sync.Once
 	// stopSweep ends the sweep of ordered rooms, if one runs, and
 	// sweepDone is closed when it ended.
@@ -445,7 +449,7 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 	}
 	in.client, in.typed = client, client
 	if s.Concurrent {
-		in.riding = make(chan []completion)
+		in.riding, in.commitStart = make(chan []completion), make(chan struct{})
 		go in.write(in.inserts, nil)
 		go in.writeCompletions()
 	} else {
@@ -809,23 +813,36 @@ func (in *Inbox) write(inserts <-chan *insert, completions <-chan completion) {
 				break more
 			}
 		}
-		if len(ins) > 0 {
-			in.lastReceipt.Store(time.Now().UnixNano())
+		if in.riding == nil || len(ins) == 0 {
+			in.commit(ins, comps)
+			continue
 		}
+		in.lastReceipt.Store(time.Now().UnixNano())
+		in.committing.Store(true)
+		in.startMu.Lock()
+		close(in.commitStart)
+		in.commitStart = make(chan struct{})
+		in.startMu.Unlock()
 		in.commit(ins, comps)
+		in.committing.Store(false)
 	}
 }
 
 // rideFor is how long a completion waits for the receipts' next commit
-// to take it along, when receipts come. Tests change it.
-var rideFor = 10 * time.Millisecond
+// to take it along, when receipts come; riding, when not nil, is called
+// as completions begin to wait. Tests change them.
+var (
+	rideFor  = 10 * time.Millisecond
+	rideHook func()
+)
 
 // writeCompletions commits completions for a store that commits in
 // parallel (Store.Concurrent), beside the receipts' writer, so that a
 // worker never waits behind a batch of receipts. While receipts come
-// (one in the last rideFor), completions first wait up to rideFor for
-// the receipts' next commit to take them along: a transaction fewer for
-// each. Otherwise, or after that, they have a group commit of their own.
+// (one in the last rideFor) and the receipts' writer waits for more,
+// completions first wait up to rideFor for its next commit to take them
+// along: a transaction fewer for each. Otherwise (it commits already, or
+// started without them), they have a group commit of their own.
 func (in *Inbox) writeCompletions() {
 	for {
 		var comps []completion
@@ -835,7 +852,7 @@ func (in *Inbox) writeCompletions() {
 		case <-in.workersStopped:
 			return
 		}
-		if time.Since(time.Unix(0, in.lastReceipt.Load())) < rideFor {
+		if !in.committing.Load() && time.Since(time.Unix(0, in.lastReceipt.Load())) < rideFor {
 			comps = in.ride(comps)
 		}
 	more:
@@ -854,17 +871,25 @@ func (in *Inbox) writeCompletions() {
 }
 
 // ride offers comps, and the completions that come meanwhile, to the
-// receipts' writer for up to rideFor, or until the inbox stops, and
-// returns those it did not take.
+// receipts' writer for up to rideFor, until it starts a commit without
+// them, or until the inbox stops, and returns those it did not take.
 func (in *Inbox) ride(comps []completion) []completion {
+	in.startMu.Lock()
+	started := in.commitStart
+	in.startMu.Unlock()
 	t := time.NewTimer(rideFor)
 	defer t.Stop()
+	if rideHook != nil {
+		rideHook()
+	}
 	for len(comps) < maxBatch {
 		select {
 		case in.riding <- comps:
 			return nil
 		case c := <-in.completions:
 			comps = append(comps, c)
+		case <-started:
+			return comps
 		case <-t.C:
 			return comps
 		case <-in.stopping:

@@ -604,6 +604,15 @@ func (in *Inbox) Ready(ctx context.Context) error {
 	return nil
 }
 
+// FreeWorkers returns how many of Config.Workers handle no delivery now:
+// 0 when all are busy, or when the inbox runs no workers.
+func (in *Inbox) FreeWorkers() int {
+	if in.cfg.Workers < 0 {
+		return 0
+	}
+	return cap(in.workers) - len(in.workers)
+}
+
 // Config returns the inbox's config, with the defaults filled in.
 func (in *Inbox) Config() Config { return in.cfg }
 

@@ -111,6 +111,8 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		return nil, err
 	}
 	s.client = inbox.RiverClient[pgx.Tx](in)
+	free := in.FreeWorkers
+	s.waker.free.Store(&free)
 	if err := index(ctx, pool); err != nil {
 		in.Stop(ctx)
 		return nil, fmt.Errorf("postgres: indexing ordered rooms: %w", err)

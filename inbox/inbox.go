@@ -838,7 +838,7 @@ func (in *Inbox) write(inserts <-chan *insert, completions <-chan completion) {
 }
 
 // rideFor is how long a completion waits for the receipts' next commit
-// to take it along, when receipts come; riding, when not nil, is called
+// to take it along, when receipts come; rideHook, when not nil, is called
 // as completions begin to wait. Tests change them.
 var (
 	rideFor  = 10 * time.Millisecond

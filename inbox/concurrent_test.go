@@ -106,7 +106,7 @@ func TestCompletionsRide(t *testing.T) {
 	}
 }
 
-// concurrentInbox starts an inbox with one worker that handles with
+// concurrentInbox starts an inbox with two workers that handle with
 // handle, on a store with Concurrent whose commits call before and after
 // (see commitVia), and stops it when t ends.
 func concurrentInbox(t *testing.T, before, after func([]river.InsertManyParams, []*river.Job[inbox.Delivery]), handle func(context.Context, events.Event) error) *inbox.Inbox {
@@ -119,7 +119,7 @@ func concurrentInbox(t *testing.T, before, after func([]river.InsertManyParams, 
 	t.Cleanup(func() { db.Close() })
 	var client *river.Client[*sql.Tx]
 	in, err := inbox.NewStore(ctx, inbox.Store[*sql.Tx]{Driver: riversqlite.New(db), Commit: commitVia(db, &client, before, after), Concurrent: true},
-		inbox.Config{Verifier: newVerifier(t), Logger: testLogger(t), Workers: 1, Handle: handle})
+		inbox.Config{Verifier: newVerifier(t), Logger: testLogger(t), Workers: 2, Handle: handle})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -848,10 +848,12 @@ var (
 // writeCompletions commits completions for a store that commits in
 // parallel (Store.Concurrent), beside the receipts' writer, so that a
 // worker never waits behind a batch of receipts. While receipts come
-// (one in the last rideFor) and the receipts' writer waits for more,
-// completions first wait up to rideFor for its next commit to take them
-// along: a transaction fewer for each. Otherwise (it commits already, or
-// started without them), they have a group commit of their own.
+// (one in the last rideFor), the receipts' writer waits for more, and a
+// worker is free, completions first wait up to rideFor for its next
+// commit to take them along: a transaction fewer for each. Otherwise (it
+// commits already, or started without them, or every worker is busy and
+// deliveries wait for the one a completion frees), they have a group
+// commit of their own.
 func (in *Inbox) writeCompletions() {
 	for {
 		var comps []completion
@@ -861,7 +863,7 @@ func (in *Inbox) writeCompletions() {
 		case <-in.workersStopped:
 			return
 		}
-		if !in.committing.Load() && time.Since(time.Unix(0, in.lastReceipt.Load())) < rideFor {
+		if in.FreeWorkers() > 0 && !in.committing.Load() && time.Since(time.Unix(0, in.lastReceipt.Load())) < rideFor {
 			comps = in.ride(comps)
 		}
 	more:

@@ -59,10 +59,10 @@ type Store[TTx any] struct {
 	// Concurrent reports that the database commits transactions in
 	// parallel, as PostgreSQL does: completions then have a writer of
 	// their own, beside the receipts', so that a worker never waits
-	// behind a batch of receipts. While receipts come, a completion first
-	// waits up to 10 ms for the receipts' next commit, which takes it
-	// along (a transaction fewer); otherwise it commits in a group of
-	// completions. False, as SQLite's one writer wants, puts receipts and
+	// behind a batch of receipts. While receipts come and a worker is
+	// free, a completion first waits up to 10 ms for the receipts' next
+	// commit, which takes it along (a transaction fewer); otherwise it
+	// commits in a group of completions. False, as SQLite's one writer wants, puts receipts and
 	// completions in the same commits.
 	Concurrent bool
 	// Sweep, when not nil, makes the store order the deliveries that

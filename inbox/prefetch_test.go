@@ -59,11 +59,15 @@ func TestWorkersCap(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no delivery went back to the queue while the workers were busy")
 	}
+	if got := in.FreeWorkers(); got != 0 {
+		t.Errorf("FreeWorkers = %d while both workers are held, want 0", got)
+	}
 	close(hold)
 	waitUntil(t, "every delivery is handled", func() bool {
 		st, err := in.Stats(context.Background())
 		return err == nil && st.Jobs[inbox.StateHandled] == n
 	})
+	waitUntil(t, "both workers are free", func() bool { return in.FreeWorkers() == workers })
 	mu.Lock()
 	defer mu.Unlock()
 	if most != workers {

@@ -62,8 +62,8 @@ type Store[TTx any] struct {
 	// behind a batch of receipts. While receipts come and a worker is
 	// free, a completion first waits up to 10 ms for the receipts' next
 	// commit, which takes it along (a transaction fewer); otherwise it
-	// commits in a group of completions. False, as SQLite's one writer wants, puts receipts and
-	// completions in the same commits.
+	// commits in a group of completions. False, as SQLite's one writer
+	// wants, puts receipts and completions in the same commits.
 	Concurrent bool
 	// Sweep, when not nil, makes the store order the deliveries that
 	// have an Order (see Config.OrderKey), and sends on the rooms of queue

@@ -120,8 +120,9 @@ func index(ctx context.Context, pool *pgxpool.Pool) error {
 // job available but never attempted goes back to pending when demote is
 // set and a room-mate before it waits, and the first waiting job is made
 // available unless a room-mate is on its way. It reports whether one is
-// due now, and then notifies the other replicas unless this one's
-// workers are woken by wakeAfter once tx commits.
+// due now, which the caller wakes this replica's workers for once tx
+// commits, and then also notifies the other replicas unless s.waker is
+// quiet.
 func (s *pgStore) sendOn(ctx context.Context, tx pgx.Tx, queue string, rooms []string, demote bool) (due bool, err error) {
 	if len(rooms) == 0 {
 		return false, nil

@@ -65,6 +65,12 @@ const ginPendingListLimit = "128"
 // to the deliveries still pending when it opens: with replicas of several
 // settings, the last one started sets it.
 //
+// Its connections set gin_pending_list_limit to 128 kB unless connString
+// sets it, so that the GIN indexes of River's river_job merge their
+// pending entries in small steps rather than in one long statement every
+// few seconds under load; replicas that open at once apply River's
+// migrations one at a time.
+//
 // [inbox.RiverClient] with pgx.Tx gives its River client.
 func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbox, error) {
 	pc, err := pgxpool.ParseConfig(connString)

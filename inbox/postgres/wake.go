@@ -83,7 +83,7 @@ type wakingListener struct {
 	listening bool            // to insertTopic
 	woken     map[string]bool // queues woken, yet to be returned
 	held      *riverdriver.Notification
-	signal    chan struct{} // one value while woken or held may hold one
+	signal    chan struct{} // a value when a wake is yet to interrupt a wait
 }
 
 // wake records queue as woken, and interrupts a wait.

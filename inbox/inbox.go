@@ -423,8 +423,10 @@ func NewStore[TTx any](ctx context.Context, s Store[TTx], cfg Config) (*Inbox, e
 		return nil, fmt.Errorf("%w: RescueAfter %v must be longer than JobTimeout %v plus %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout, prefetchWait)
 	}
 	log := cfg.Logger
-	if err := migrate(ctx, s.Driver, log); err != nil {
-		return nil, err
+	if !s.Migrated {
+		if err := migrate(ctx, s.Driver, log); err != nil {
+			return nil, err
+		}
 	}
 	var stats func(context.Context) (Stats, error)
 	if s.Stats != nil {

@@ -20,6 +20,10 @@ import (
 type Store[TTx any] struct {
 	// Driver is River's driver over the database. Required.
 	Driver riverdriver.Driver[TTx]
+	// Migrated reports that the store found every River migration
+	// applied: NewStore then does not run River's migrator, whose checks
+	// take several queries of the database's catalog.
+	Migrated bool
 	// Commit, when not nil, inserts params and completes jobs in one
 	// transaction, and returns the insert results as River's InsertMany
 	// does. The inbox calls it with the receipts and completions that

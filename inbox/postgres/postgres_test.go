@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -53,17 +52,10 @@ func TestRiverEvents(t *testing.T) {
 func TestWakeOwnWorkers(t *testing.T) {
 	ctx := context.Background()
 	url := inboxtest.StartPostgres(t).NewDatabase(t)
-	secret, err := events.NewSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := events.NewVerifier(events.VerifierConfig{Secrets: []string{secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret, v := postgres.NewTestVerifier(t)
 	handled := make(chan string, 10)
 	in, err := postgres.Open(ctx, url, inbox.Config{Verifier: v, Workers: 2, PollInterval: time.Minute,
-		Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
+		Logger: postgres.NewTestLogger(t),
 		Handle: func(_ context.Context, ev events.Event) error { handled <- ev.Meta().ID; return nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -116,8 +108,3 @@ func TestWakeOwnWorkers(t *testing.T) {
 		t.Errorf("a commit notified River's insert topic (%q): every replica would have a transaction to read it", n.Payload)
 	}
 }
-
-// tlog writes a logger's lines to t.Log.
-type tlog struct{ t *testing.T }
-
-func (l tlog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p), nil }

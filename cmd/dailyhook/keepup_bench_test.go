@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -86,6 +87,7 @@ type loadResult struct {
 	start, end time.Time            // of the offered load
 	acked      map[string]time.Time // event ID → when its 200 came
 	lat        []time.Duration      // of the tries that got 200
+	sent       []time.Time          // when each of lat's tries was sent
 	failed     map[int]int          // final status of the unacknowledged (0: no answer)
 	refused    int                  // tries answered other than 200, retried or not
 }
@@ -94,8 +96,9 @@ func (r *loadResult) p99() time.Duration {
 	if len(r.lat) == 0 {
 		return 0
 	}
-	slices.Sort(r.lat)
-	return r.lat[len(r.lat)*99/100]
+	lat := slices.Clone(r.lat)
+	slices.Sort(lat)
+	return lat[len(lat)*99/100]
 }
 
 // sendPaced offers rate deliveries a second for d over conns keep-alive
@@ -130,6 +133,7 @@ func sendPaced(rate int, d time.Duration, conns, tries int, target func(i, try i
 					if code == http.StatusOK {
 						r.acked[id] = now
 						r.lat = append(r.lat, now.Sub(t0))
+						r.sent = append(r.sent, t0)
 					} else {
 						r.refused++
 					}
@@ -163,12 +167,16 @@ func sendPaced(rate int, d time.Duration, conns, tries int, target func(i, try i
 // -workers 40, and for 20 s to three replicas on one PostgreSQL server
 // with fsync on, -workers 10 each, the second SIGKILLed at 40% of the
 // load and started again at 75%; and 300 a second to the three replicas
-// for the commits a delivery costs.
+// for the commits a delivery costs. The load starts once every process
+// serves, as a balancer that checks readiness starts sending; the
+// restarted replica gets its share from the moment its port accepts
+// connections, as one that does not.
 func BenchmarkForward(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		for range b.N {
 			a := newLoadApp(b)
 			p := startProcess(b, "-db", filepath.Join(b.TempDir(), "inbox.db"), "-forward-to", a.url, "-workers", "40")
+			p.waitServing(b)
 			r := sendPaced(1000, 15*time.Second, 128, 1, func(int, int) string { return p.url })
 			reportLoad(b, a, r, 15000)
 			p.term()
@@ -201,6 +209,9 @@ func forwardReplicas(b *testing.B, rate int, d time.Duration, kill bool) {
 	)
 	for range 3 {
 		replicas = append(replicas, startProcess(b, args...))
+	}
+	for _, p := range replicas {
+		p.waitServing(b)
 	}
 	if kill {
 		time.AfterFunc(d*40/100, func() {
@@ -249,6 +260,7 @@ func reportLoad(b *testing.B, a *loadApp, r *loadResult, offered int) {
 	b.ReportMetric(100*(acked-float64(atEnd))/acked, "%remaining-at-end")
 	b.ReportMetric(100*float64(by15)/acked, "%at-app-by-end+1.5s")
 	b.ReportMetric(longest.Seconds(), "longest-ack-to-app-s")
+	timeline(b, a, r)
 	b.Logf("offered %d in %v: acknowledged %d, refused tries %d, unacknowledged by status %v; reached the app: %d at the end, %d by +1.5 s, %d in all (%d forwards)",
 		offered, r.end.Sub(r.start).Round(time.Millisecond), len(r.acked), r.refused, r.failed, atEnd, by15, all, a.hits)
 	if all < len(r.acked) {
@@ -270,4 +282,34 @@ func xactCommits(b *testing.B, url string) int64 {
 		b.Fatal(err)
 	}
 	return n
+}
+
+// timeline logs, for each second of r from its start, the deliveries
+// acknowledged, those that first reached the app, those acknowledged but
+// not yet at the app, and the tries sent in it that took over 100 ms to
+// get their 200: where a run lost its p99 and its share at the app.
+func timeline(b *testing.B, a *loadApp, r *loadResult) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := int(r.end.Sub(r.start)/time.Second) + 3
+	sec := func(t time.Time) int { return min(max(int(t.Sub(r.start)/time.Second), 0), n-1) }
+	acked, app, slow := make([]int, n), make([]int, n), make([]int, n)
+	for id, at := range r.acked {
+		acked[sec(at)]++
+		if got, ok := a.first[id]; ok {
+			app[sec(got)]++
+		}
+	}
+	for k, l := range r.lat {
+		if l > 100*time.Millisecond {
+			slow[sec(r.sent[k])]++
+		}
+	}
+	var line strings.Builder
+	waiting := 0
+	for i := range n {
+		waiting += acked[i] - app[i]
+		fmt.Fprintf(&line, " %d:%d/%d/%d/%d", i, acked[i], app[i], waiting, slow[i])
+	}
+	b.Logf("by second (s:acked/at app/waiting/tries over 100 ms):%s", line.String())
 }

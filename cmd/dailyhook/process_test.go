@@ -87,6 +87,14 @@ func startProcess(t testing.TB, args ...string) *process {
 	return p
 }
 
+// waitServing waits until p says that it serves, its workers started.
+// Its port accepts connections from its start, before it has opened its
+// store, and a delivery sent before it serves waits in the kernel's queue.
+func (p *process) waitServing(t testing.TB) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "listen serves", func() bool { return strings.Contains(p.stderr.String(), "dailyhook: listening on") })
+}
+
 // term stops p with SIGTERM, as an operator does, and returns its error.
 func (p *process) term() error {
 	p.cmd.Process.Signal(syscall.SIGTERM)

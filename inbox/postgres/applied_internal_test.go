@@ -91,3 +91,48 @@ func NewTestLogger(t *testing.T) *slog.Logger { return slog.New(slog.NewTextHand
 type tlog struct{ t *testing.T }
 
 func (l tlog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p), nil }
+
+// TestWarm checks that warm opens the pool's connections up to MaxConns
+// less one, whatever it finds open, idle or held, and holds none after.
+func TestWarm(t *testing.T) {
+	ctx := context.Background()
+	url := inboxtest.StartPostgres(t).NewDatabase(t)
+	for _, tc := range []struct {
+		name              string
+		idle, held, total int
+	}{
+		{"none open", 0, 0, 3},
+		{"two idle", 2, 0, 3},
+		{"three idle", 3, 0, 3},
+		{"one held, one idle", 1, 1, 3},
+		{"three held, one idle", 1, 3, 4},
+		{"all held", 0, 4, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pool, err := pgxpool.New(ctx, url+"&pool_max_conns=4")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			var conns []*pgxpool.Conn
+			for range tc.idle + tc.held {
+				c, err := pool.Acquire(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns = append(conns, c)
+			}
+			for _, c := range conns[:tc.idle] {
+				c.Release()
+			}
+			warm(pool)
+			st := pool.Stat()
+			if st.TotalConns() != int32(tc.total) || st.AcquiredConns() != int32(tc.held) {
+				t.Errorf("after warm: %d connections, %d acquired; want %d, %d", st.TotalConns(), st.AcquiredConns(), tc.total, tc.held)
+			}
+			for _, c := range conns[tc.idle:] {
+				c.Release()
+			}
+		})
+	}
+}

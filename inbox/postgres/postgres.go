@@ -7,6 +7,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/dailywebhooks/events/inbox"
@@ -129,7 +130,35 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 			return nil, fmt.Errorf("postgres: applying MaxAttempts to the pending deliveries: %w", err)
 		}
 	}
+	go warm(pool)
 	return in, nil
+}
+
+// warm opens the pool's connections up to its MaxConns less one, in the
+// background, so that the first deliveries of a load do not each wait for
+// PostgreSQL to start a backend for the connection they need: the
+// receipts' and the completions' writers, River's fetches and its
+// listener hold one each. It holds the connections it takes, idle or new,
+// until it has them all, so that it opens new ones rather than take an
+// idle one again; the slot it leaves is for what needs one meanwhile.
+func warm(pool *pgxpool.Pool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n := int(pool.Config().MaxConns - 1 - pool.Stat().AcquiredConns())
+	var wg sync.WaitGroup
+	conns := make(chan *pgxpool.Conn, max(n, 0))
+	for range n {
+		wg.Go(func() {
+			if c, err := pool.Acquire(ctx); err == nil {
+				conns <- c
+			}
+		})
+	}
+	wg.Wait()
+	close(conns)
+	for c := range conns {
+		c.Release()
+	}
 }
 
 // connect returns a pool of connections to connString, once one answers.

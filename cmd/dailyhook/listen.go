@@ -295,6 +295,10 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 		}
 		fmt.Fprintf(e.stderr, "dailyhook: admin on http://%s: /healthz /readyz /metrics /riverui/\n", c.adminLn.Addr())
 	}
+	if err := in.Start(context.Background()); err != nil {
+		in.Stop(context.Background())
+		return err
+	}
 	handler, paths := c.routes(in)
 	srv := &http.Server{
 		Handler:           handler,
@@ -303,21 +307,9 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
-	// The endpoints store deliveries from the moment the store is open,
-	// while River's client starts the workers: a delivery that came
-	// meanwhile waits no longer than it must.
+	fmt.Fprintf(e.stderr, "dailyhook: listening on http://%s (%s), storing in %s; %s\n", ln.Addr(), paths, store, mode)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	if err := in.Start(context.Background()); err != nil {
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		err = errors.Join(err, srv.Shutdown(shutdown))
-		if adm != nil {
-			err = errors.Join(err, adm.stop(shutdown))
-		}
-		return errors.Join(err, in.Stop(shutdown))
-	}
-	fmt.Fprintf(e.stderr, "dailyhook: listening on http://%s (%s), storing in %s; %s\n", ln.Addr(), paths, store, mode)
 	select {
 	case err = <-errc:
 	case <-ctx.Done():

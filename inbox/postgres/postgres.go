@@ -74,6 +74,9 @@ const ginPendingListLimit = "128"
 // migrations one at a time; one that finds them all applied, and the
 // ordered rooms' index made, in a single query, opens without running
 // River's migrator, so that a replica restarted under load serves sooner.
+// Once open, it opens its pool's connections in the background, all but
+// one of pgx's pool_max_conns, rather than one at a time as the first
+// deliveries of a load need them.
 //
 // [inbox.RiverClient] with pgx.Tx gives its River client.
 func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbox, error) {

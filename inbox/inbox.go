@@ -277,8 +277,9 @@ type Config struct {
 	RetryPolicy river.ClientRetryPolicy
 	// PollInterval is how often workers look for new deliveries they were
 	// not told of: a commit of this process wakes its own workers, but on
-	// PostgreSQL, deliveries another replica stored (one that died, say),
-	// retries and replays are found by this poll. Zero means
+	// PostgreSQL, deliveries another replica stored (more than its
+	// workers take, or all of them once it died), retries and replays are
+	// found by this poll. Zero means
 	// DefaultPollInterval.
 	PollInterval time.Duration
 	// FetchCooldown is the shortest time between two fetches of

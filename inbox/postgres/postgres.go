@@ -118,8 +118,6 @@ func Open(ctx context.Context, connString string, cfg inbox.Config) (*inbox.Inbo
 		return nil, err
 	}
 	s.client = inbox.RiverClient[pgx.Tx](in)
-	free := in.FreeWorkers
-	s.waker.free.Store(&free)
 	if !indexed {
 		if err := index(ctx, pool); err != nil {
 			in.Stop(ctx)

@@ -18,12 +18,14 @@ import (
 // transaction more per delivery than storing it took, and PostgreSQL
 // serializes the commits of notifying transactions.
 //
-// A replica whose workers listen, one of them free, takes what it stores
-// itself: its commit wakes its own workers through their listener, and
-// leaves out River's NOTIFY. While all its workers are busy, its commits
-// notify as River's do, so that the other replicas take the surplus; they
-// also find what it leaves at their next poll (PollInterval), as they find
-// a killed replica's deliveries. A replica without workers, or whose
+// A replica whose workers listen takes what it stores itself: its commit
+// wakes its own workers through their listener, and leaves out River's
+// NOTIFY. The other replicas find what it leaves at their next poll
+// (PollInterval), as they find a killed replica's deliveries. Notifying
+// them while its workers were all busy, as an earlier version did, made
+// every replica read a notification of every commit just when a backlog
+// had formed, and under load the replicas then forwarded less than they
+// received, so that the backlog stayed. A replica without workers, or whose
 // workers do not run, notifies as River does, and River's other
 // notifications (a retry due, a queue paused, a leader resigning) are
 // unchanged.
@@ -37,10 +39,9 @@ type waker struct {
 	mu        sync.Mutex
 	listeners []*wakingListener
 	// listening counts the listeners listening to insertTopic: while
-	// one does, and free reports a free worker, this process's workers
-	// are woken by wake, and its commits do not notify.
+	// one does, this process's workers are woken by wake, and its
+	// commits do not notify.
 	listening atomic.Int32
-	free      atomic.Pointer[func() int]
 }
 
 // wake tells the workers of queue, in this process, that it has
@@ -56,11 +57,7 @@ func (w *waker) wake(queue string) {
 
 // quiet reports whether commits leave River's insert notification out.
 func (w *waker) quiet() bool {
-	if w.listening.Load() == 0 {
-		return false
-	}
-	free := w.free.Load()
-	return free == nil || (*free)() > 0
+	return w.listening.Load() > 0
 }
 
 // listener returns River's listener l, which wakes its notifier also

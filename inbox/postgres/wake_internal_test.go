@@ -118,9 +118,6 @@ func TestQuietTx(t *testing.T) {
 	ctx := context.Background()
 	var w waker
 	l := w.listener(&fakeListener{notes: make(chan *riverdriver.Notification)})
-	freeWorkers := 1
-	free := func() int { return freeWorkers }
-	w.free.Store(&free)
 	for _, tc := range []struct {
 		step       func() error
 		wantInsert int // insert notifications sent, after the step and one NotifyMany of each topic
@@ -130,8 +127,6 @@ func TestQuietTx(t *testing.T) {
 		{step: func() error { return l.Listen(ctx, insertTopic) }, wantInsert: 0},     // workers listen: woken by the commit
 		{step: func() error { return l.Unlisten(ctx, insertTopic) }, wantInsert: 1},   // no longer
 		{step: func() error { return l.Listen(ctx, insertTopic) }, wantInsert: 0},     // again
-		{step: func() error { freeWorkers = 0; return nil }, wantInsert: 1},           // all workers busy: the others take the surplus
-		{step: func() error { freeWorkers = 3; return nil }, wantInsert: 0},           // one free
 		{step: func() error { return l.Close(ctx) }, wantInsert: 1},                   // the connection closed
 	} {
 		if err := tc.step(); err != nil {

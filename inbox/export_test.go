@@ -14,6 +14,9 @@ func SetRide(t interface{ Cleanup(func()) }, d time.Duration, hook func()) {
 	t.Cleanup(func() { rideFor, rideHook = oldFor, oldHook })
 }
 
+// FreeWorkers exposes freeWorkers to the tests of this package.
+func (in *Inbox) FreeWorkers() int { return in.freeWorkers() }
+
 // ReplayJobs and PurgeJobs expose, to the tests of this package, the steps
 // that change dead deliveries found by an earlier listing, so that a test
 // can put a listing that is out of date between them.

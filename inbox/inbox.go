@@ -279,8 +279,7 @@ type Config struct {
 	// not told of: a commit of this process wakes its own workers, but on
 	// PostgreSQL, deliveries another replica stored (more than its
 	// workers take, or all of them once it died), retries and replays are
-	// found by this poll. Zero means
-	// DefaultPollInterval.
+	// found by this poll. Zero means DefaultPollInterval.
 	PollInterval time.Duration
 	// FetchCooldown is the shortest time between two fetches of
 	// deliveries: with fast handling, a process handles at most Workers
@@ -607,9 +606,9 @@ func (in *Inbox) Ready(ctx context.Context) error {
 	return nil
 }
 
-// FreeWorkers returns how many of Config.Workers handle no delivery now:
+// freeWorkers returns how many of Config.Workers handle no delivery now:
 // 0 when all are busy, or when the inbox runs no workers.
-func (in *Inbox) FreeWorkers() int {
+func (in *Inbox) freeWorkers() int {
 	if in.cfg.Workers < 0 {
 		return 0
 	}
@@ -866,7 +865,7 @@ func (in *Inbox) writeCompletions() {
 		case <-in.workersStopped:
 			return
 		}
-		if in.FreeWorkers() > 0 && !in.committing.Load() && time.Since(time.Unix(0, in.lastReceipt.Load())) < rideFor {
+		if in.freeWorkers() > 0 && !in.committing.Load() && time.Since(time.Unix(0, in.lastReceipt.Load())) < rideFor {
 			comps = in.ride(comps)
 		}
 	more:

@@ -25,8 +25,8 @@ import (
 // them while its workers were all busy, as an earlier version did, made
 // every replica read a notification of every commit just when a backlog
 // had formed, and under load the replicas then forwarded less than they
-// received, so that the backlog stayed. A replica without workers, or whose
-// workers do not run, notifies as River does, and River's other
+// received, so that the backlog stayed. A replica without workers, or
+// whose workers do not run, notifies as River does, and River's other
 // notifications (a retry due, a queue paused, a leader resigning) are
 // unchanged.
 

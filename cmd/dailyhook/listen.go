@@ -331,15 +331,16 @@ func listen(ctx context.Context, e *env, ln net.Listener, c listenConfig) error 
 // startServing starts in's workers and serves srv on ln, and returns the
 // channel that gets Serve's error. With during, it serves while River's
 // client starts the workers, so that a replica restarted under load
-// stores the deliveries that reach it (they wait in the kernel's queue
-// from the moment ln is bound) 60–230 ms sooner: safe on PostgreSQL, whose
-// River driver has a listener, so that River's insert path never touches
-// the producers that Start sets up. On SQLite it does (River v0.51.2), so
-// the workers start first. If they fail to start, srv is shut down.
+// stores what reaches it (waiting in the kernel's queue since ln was
+// bound) without waiting for Start too: safe on PostgreSQL, whose River
+// driver has a listener, so that River's insert path never touches the
+// producers that Start sets up. On SQLite it does (River v0.51.2), so the
+// workers start first. If they fail to start, srv is shut down.
 func startServing(in *inbox.Inbox, srv *http.Server, ln net.Listener, during bool) (<-chan error, error) {
 	errc := make(chan error, 1)
+	serve := func() { go func() { errc <- srv.Serve(ln) }() }
 	if during {
-		go func() { errc <- srv.Serve(ln) }()
+		serve()
 	}
 	if err := in.Start(context.Background()); err != nil {
 		if during {
@@ -350,7 +351,7 @@ func startServing(in *inbox.Inbox, srv *http.Server, ln net.Listener, during boo
 		return nil, err
 	}
 	if !during {
-		go func() { errc <- srv.Serve(ln) }()
+		serve()
 	}
 	return errc, nil
 }
